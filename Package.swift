@@ -1,0 +1,58 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Tessera: neural text retrieval in Swift (Gecko, XTR, AligneR, WARP).
+// BLAS: OpenBLAS through a system-library target on Linux, Accelerate on Apple platforms.
+
+var kernelDependencies: [Target.Dependency] = ["CTesseraKernels"]
+#if os(Linux)
+kernelDependencies.append(.target(name: "COpenBLAS", condition: .when(platforms: [.linux])))
+#endif
+
+let package = Package(
+    name: "Tessera",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "TesseraKernels", targets: ["TesseraKernels"]),
+        .library(name: "TesseraIO", targets: ["TesseraIO"]),
+        .library(name: "TesseraTokenizers", targets: ["TesseraTokenizers"]),
+        .library(name: "TesseraModels", targets: ["TesseraModels"]),
+        .library(name: "TesseraIndex", targets: ["TesseraIndex"]),
+        .library(name: "TesseraEval", targets: ["TesseraEval"]),
+        .executable(name: "tessera", targets: ["tessera"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "pkg-config"])]
+        ),
+        .target(name: "CTesseraKernels"),
+        .target(name: "TesseraKernels", dependencies: kernelDependencies),
+        .target(name: "TesseraIO"),
+        .target(name: "TesseraTokenizers", dependencies: ["TesseraIO"]),
+        .target(name: "TesseraModels", dependencies: ["TesseraKernels", "TesseraTokenizers", "TesseraIO"]),
+        .target(name: "TesseraIndex", dependencies: ["TesseraKernels", "TesseraIO"]),
+        .target(name: "TesseraEval", dependencies: ["TesseraIO"]),
+        .executableTarget(
+            name: "tessera",
+            dependencies: [
+                "TesseraModels", "TesseraTokenizers", "TesseraIO", "TesseraKernels", "TesseraIndex", "TesseraEval",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TesseraKernelsTests", dependencies: ["TesseraKernels"]),
+        .testTarget(name: "TesseraIOTests", dependencies: ["TesseraIO"]),
+        .testTarget(name: "TesseraTokenizersTests", dependencies: ["TesseraTokenizers"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "TesseraModelsTests", dependencies: ["TesseraModels"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "TesseraIndexTests", dependencies: ["TesseraIndex"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TesseraEvalTests", dependencies: ["TesseraEval"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TesseraCLITests", dependencies: ["tessera", "TesseraIO"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

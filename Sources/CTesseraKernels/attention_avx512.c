@@ -1,0 +1,89 @@
+// Multi-head self-attention for one sequence and one head, over the sequence's real length only:
+// out = softmax(scale · Q Kᵀ) V. AVX-512, eight query rows at a time (shared key and value loads),
+// head size a multiple of 32. Keys are transposed once per head into scratch so scores for
+// 16 keys are one vector per head dimension.
+#include "TesseraKernels.h"
+
+#define TK_ROWS 8
+
+size_t tk_attention_scratch_size(size_t len, size_t dh) {
+    size_t padded = (len + 31) & ~(size_t)31;
+    return dh * padded + TK_ROWS * padded;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define TK_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
+
+TK_AVX512 static void tk_attention_avx512(const float *q, const float *k, const float *v, size_t ld, size_t len,
+                                          size_t dh, float scale, float *out, size_t ldo, float *scratch) {
+    size_t padded = (len + 31) & ~(size_t)31;
+    float *kt = scratch;                 // [dh × padded], keys transposed
+    float *s = scratch + dh * padded;    // [TK_ROWS × padded], scores then probabilities
+    for (size_t d = 0; d < dh; d++) {
+        float *row = kt + d * padded;
+        for (size_t j = 0; j < len; j++) row[j] = k[j * ld + d];
+        for (size_t j = len; j < padded; j++) row[j] = 0.0f;
+    }
+    for (size_t i0 = 0; i0 < len; i0 += TK_ROWS) {
+        size_t rows = len - i0 < TK_ROWS ? len - i0 : TK_ROWS;
+        const float *qr[TK_ROWS];
+        for (size_t r = 0; r < TK_ROWS; r++) qr[r] = q + (i0 + (r < rows ? r : 0)) * ld;
+        // Scores: an 8 × 32 tile per step (16 accumulators), like a GEMM micro-kernel.
+        for (size_t j = 0; j < padded; j += 32) {
+            __m512 a0[TK_ROWS], a1[TK_ROWS];
+#pragma clang loop unroll(full)
+            for (int r = 0; r < TK_ROWS; r++) { a0[r] = _mm512_setzero_ps(); a1[r] = _mm512_setzero_ps(); }
+            for (size_t d = 0; d < dh; d++) {
+                __m512 k0 = _mm512_load_ps(kt + d * padded + j);
+                __m512 k1 = _mm512_load_ps(kt + d * padded + j + 16);
+#pragma clang loop unroll(full)
+                for (int r = 0; r < TK_ROWS; r++) {
+                    __m512 x = _mm512_set1_ps(qr[r][d]);
+                    a0[r] = _mm512_fmadd_ps(x, k0, a0[r]);
+                    a1[r] = _mm512_fmadd_ps(x, k1, a1[r]);
+                }
+            }
+            for (size_t r = 0; r < rows; r++) {
+                _mm512_store_ps(s + r * padded + j, a0[r]);
+                _mm512_store_ps(s + r * padded + j + 16, a1[r]);
+            }
+        }
+        tk_softmax_rows(s, rows, len, padded, scale);
+        for (size_t r = rows; r < TK_ROWS; r++)
+            for (size_t j = 0; j < len; j++) s[r * padded + j] = 0.0f;
+        // Values: out (8 × 32 per pass) += P (8 × len) · V (len × 32).
+        for (size_t c = 0; c < dh; c += 32) {
+            __m512 o0[TK_ROWS], o1[TK_ROWS];
+#pragma clang loop unroll(full)
+            for (int r = 0; r < TK_ROWS; r++) { o0[r] = _mm512_setzero_ps(); o1[r] = _mm512_setzero_ps(); }
+            for (size_t j = 0; j < len; j++) {
+                __m512 v0 = _mm512_loadu_ps(v + j * ld + c);
+                __m512 v1 = _mm512_loadu_ps(v + j * ld + c + 16);
+#pragma clang loop unroll(full)
+                for (int r = 0; r < TK_ROWS; r++) {
+                    __m512 p = _mm512_set1_ps(s[r * padded + j]);
+                    o0[r] = _mm512_fmadd_ps(p, v0, o0[r]);
+                    o1[r] = _mm512_fmadd_ps(p, v1, o1[r]);
+                }
+            }
+            for (size_t r = 0; r < rows; r++) {
+                _mm512_storeu_ps(out + (i0 + r) * ldo + c, o0[r]);
+                _mm512_storeu_ps(out + (i0 + r) * ldo + c + 16, o1[r]);
+            }
+        }
+    }
+}
+#endif
+
+int tk_attention_head(const float *q, const float *k, const float *v, size_t ld, size_t len, size_t dh,
+                      float scale, float *out, size_t ldo, float *scratch) {
+#if defined(__x86_64__)
+    if (tk_kernel_level() >= 2 && dh % 32 == 0 && len > 0) {
+        tk_attention_avx512(q, k, v, ld, len, dh, scale, out, ldo, scratch);
+        return 1;
+    }
+#endif
+    (void)q; (void)k; (void)v; (void)ld; (void)len; (void)dh; (void)scale; (void)out; (void)ldo; (void)scratch;
+    return 0;
+}

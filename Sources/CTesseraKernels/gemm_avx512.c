@@ -1,0 +1,131 @@
+// Single-precision GEMM for the encoder's linear layers: C = A · Wᵀ (+ bias), W stored as PyTorch's
+// [n × k] and packed once at load. AVX-512 micro-kernel of 12 × 32 (24 zmm accumulators), blocked so the
+// packed weight panel (KC × 32) stays in L1 and the packed A block (MC × KC) in L2. One thread per call:
+// Tessera parallelises over batches, never inside a GEMM.
+#include "TesseraKernels.h"
+#include <string.h>
+
+#define TK_MR 12
+#define TK_NR 32
+#define TK_KC 256
+#define TK_MC 96
+
+static size_t tk_ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+
+size_t tk_packed_weights_size(size_t n, size_t k) {
+    return tk_ceil_div(k, TK_KC) * tk_ceil_div(n, TK_NR) * (size_t)TK_KC * TK_NR;
+}
+
+size_t tk_gemm_workspace_size(void) { return (size_t)TK_MC * TK_KC; }
+
+void tk_pack_weights(const float *w, size_t n, size_t k, float *packed) {
+    size_t panels = tk_ceil_div(n, TK_NR);
+    size_t blocks = tk_ceil_div(k, TK_KC);
+    for (size_t pc = 0; pc < blocks; pc++) {
+        size_t k0 = pc * TK_KC;
+        size_t kc = k - k0 < TK_KC ? k - k0 : TK_KC;
+        for (size_t jp = 0; jp < panels; jp++) {
+            float *dst = packed + (pc * panels + jp) * (size_t)TK_KC * TK_NR;
+            for (size_t kk = 0; kk < TK_KC; kk++) {
+                for (size_t j = 0; j < TK_NR; j++) {
+                    size_t row = jp * TK_NR + j;
+                    dst[kk * TK_NR + j] = (kk < kc && row < n) ? w[row * k + k0 + kk] : 0.0f;
+                }
+            }
+        }
+    }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define TK_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
+
+TK_AVX512 static void tk_pack_a(const float *a, size_t lda, size_t mc, size_t kc, float *dst) {
+    for (size_t ip = 0; ip < mc; ip += TK_MR) {
+        size_t rows = mc - ip < TK_MR ? mc - ip : TK_MR;
+        float *p = dst + ip * kc;
+        if (rows == TK_MR) {
+            for (size_t kk = 0; kk < kc; kk++)
+                for (size_t i = 0; i < TK_MR; i++) p[kk * TK_MR + i] = a[(ip + i) * lda + kk];
+        } else {
+            for (size_t kk = 0; kk < kc; kk++)
+                for (size_t i = 0; i < TK_MR; i++) p[kk * TK_MR + i] = i < rows ? a[(ip + i) * lda + kk] : 0.0f;
+        }
+    }
+}
+
+// One 12 × 32 tile: c (rows × cols valid) = [c +] ap · bp [+ bias].
+TK_AVX512 static void tk_micro(size_t kc, const float *restrict ap, const float *restrict bp, float *c, size_t ldc,
+                                size_t rows, size_t cols, int accumulate, const float *bias) {
+    __m512 acc[TK_MR][2];
+    __m512 init0 = _mm512_setzero_ps(), init1 = _mm512_setzero_ps();
+    if (bias) {
+        __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
+        __mmask16 m1 = cols >= 32 ? 0xFFFF : (cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0);
+        init0 = _mm512_maskz_loadu_ps(m0, bias);
+        init1 = _mm512_maskz_loadu_ps(m1, bias + 16);
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < TK_MR; i++) { acc[i][0] = init0; acc[i][1] = init1; }
+    for (size_t kk = 0; kk < kc; kk++) {
+        __m512 b0 = _mm512_load_ps(bp + kk * TK_NR);
+        __m512 b1 = _mm512_load_ps(bp + kk * TK_NR + 16);
+        const float *av = ap + kk * TK_MR;
+#pragma clang loop unroll(full)
+        for (int i = 0; i < TK_MR; i++) {
+            __m512 x = _mm512_set1_ps(av[i]);
+            acc[i][0] = _mm512_fmadd_ps(x, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(x, b1, acc[i][1]);
+        }
+    }
+    __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
+    __mmask16 m1 = cols >= 32 ? 0xFFFF : (cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0);
+    for (size_t i = 0; i < rows; i++) {
+        float *row = c + i * ldc;
+        __m512 v0 = acc[i][0], v1 = acc[i][1];
+        if (accumulate) {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, row));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, row + 16));
+        }
+        _mm512_mask_storeu_ps(row, m0, v0);
+        _mm512_mask_storeu_ps(row + 16, m1, v1);
+    }
+}
+
+TK_AVX512 static void tk_gemm_avx512(const float *a, size_t lda, const float *packed, const float *bias,
+                                      size_t m, size_t n, size_t k, float *c, size_t ldc, float *work) {
+    size_t panels = tk_ceil_div(n, TK_NR);
+    size_t blocks = tk_ceil_div(k, TK_KC);
+    for (size_t pc = 0; pc < blocks; pc++) {
+        size_t k0 = pc * TK_KC;
+        size_t kc = k - k0 < TK_KC ? k - k0 : TK_KC;
+        for (size_t ic = 0; ic < m; ic += TK_MC) {
+            size_t mc = m - ic < TK_MC ? m - ic : TK_MC;
+            tk_pack_a(a + ic * lda + k0, lda, mc, kc, work);
+            for (size_t jp = 0; jp < panels; jp++) {
+                const float *bp = packed + (pc * panels + jp) * (size_t)TK_KC * TK_NR;
+                size_t j0 = jp * TK_NR;
+                size_t cols = n - j0 < TK_NR ? n - j0 : TK_NR;
+                for (size_t ip = 0; ip < mc; ip += TK_MR) {
+                    size_t rows = mc - ip < TK_MR ? mc - ip : TK_MR;
+                    tk_micro(kc, work + ip * kc, bp, c + (ic + ip) * ldc + j0, ldc, rows, cols, pc > 0,
+                             pc == 0 && bias ? bias + j0 : NULL);
+                }
+            }
+        }
+    }
+}
+#endif
+
+int tk_gemm_packed(const float *a, size_t lda, const float *packed, const float *bias,
+                   size_t m, size_t n, size_t k, float *c, size_t ldc, float *work) {
+#if defined(__x86_64__)
+    if (tk_kernel_level() >= 2) {
+        tk_gemm_avx512(a, lda, packed, bias, m, n, k, c, ldc, work);
+        return 1;
+    }
+#endif
+    (void)a; (void)lda; (void)packed; (void)bias; (void)m; (void)n; (void)k; (void)c; (void)ldc; (void)work;
+    return 0;
+}

@@ -1,0 +1,58 @@
+#ifndef TESSERA_KERNELS_H
+#define TESSERA_KERNELS_H
+#include <stddef.h>
+#include <stdint.h>
+
+/// Hot float loops of the encoder and of search. Each public function picks, once per process, the best
+/// variant the CPU supports (AVX-512, AVX2+FMA, or portable C), so one binary runs everywhere at full speed.
+
+/// x[r][c] = gelu(x[r][c] + bias[c]) with the exact (erf) GELU; rows × cols, row stride `cols`.
+void tk_bias_gelu(float *x, const float *bias, size_t rows, size_t cols);
+/// x[r][c] += bias[c].
+void tk_add_bias(float *x, const float *bias, size_t rows, size_t cols);
+/// x[r] = LayerNorm(x[r] + y[r] + bias) * gamma + beta, per row of `cols` values (y or bias may be NULL).
+void tk_add_layernorm(float *x, const float *y, const float *bias, const float *gamma, const float *beta,
+                      size_t rows, size_t cols, float eps);
+/// Row-wise softmax of s[r][0..<cols] * scale, rows with stride `ld`.
+void tk_softmax_rows(float *s, size_t rows, size_t cols, size_t ld, float scale);
+/// Scales x to unit L2 norm (left unchanged when the norm is 0). Returns the norm before scaling.
+float tk_l2_normalize(float *x, size_t n);
+/// Dot product of two float vectors.
+float tk_dot(const float *a, const float *b, size_t n);
+/// out[c] = mean over rows of x[r][c] (rows ≥ 1).
+void tk_mean_rows(const float *x, size_t rows, size_t cols, float *out);
+/// The GELU of one value through the same vectorised erf (for tests).
+float tk_gelu_scalar(float x);
+/// Which variant runs: 2 = AVX-512, 1 = AVX2+FMA, 0 = portable.
+int tk_kernel_level(void);
+/// Converts IEEE half-precision values to float.
+void tk_f16_to_f32(const uint16_t *src, float *dst, size_t n);
+/// Converts bfloat16 values to float.
+void tk_bf16_to_f32(const uint16_t *src, float *dst, size_t n);
+
+#endif
+
+#ifndef TESSERA_GEMM_H
+#define TESSERA_GEMM_H
+/// Floats needed to pack a PyTorch Linear weight W [n × k] for tk_gemm_packed.
+size_t tk_packed_weights_size(size_t n, size_t k);
+/// Packs W [n × k] (row-major) into panels for tk_gemm_packed.
+void tk_pack_weights(const float *w, size_t n, size_t k, float *packed);
+/// Floats of scratch space one tk_gemm_packed call needs.
+size_t tk_gemm_workspace_size(void);
+/// C[m × n] = A[m × k] · Wᵀ (+ bias[n] if not NULL), W packed by tk_pack_weights; `work` holds
+/// tk_gemm_workspace_size() floats (64-byte aligned). Returns 0 (and does nothing) when the CPU lacks
+/// AVX-512: callers then use BLAS.
+int tk_gemm_packed(const float *a, size_t lda, const float *packed, const float *bias,
+                   size_t m, size_t n, size_t k, float *c, size_t ldc, float *work);
+#endif
+
+#ifndef TESSERA_ATTENTION_H
+#define TESSERA_ATTENTION_H
+/// Floats of scratch (64-byte aligned) one tk_attention_head call needs.
+size_t tk_attention_scratch_size(size_t len, size_t dh);
+/// out[len × dh] = softmax(scale · Q Kᵀ) V for one head; q, k, v rows have stride `ld`, out rows `ldo`.
+/// Returns 0 (doing nothing) when this CPU or head size has no fast path: callers then use BLAS.
+int tk_attention_head(const float *q, const float *k, const float *v, size_t ld, size_t len, size_t dh,
+                      float scale, float *out, size_t ldo, float *scratch);
+#endif

@@ -1,0 +1,87 @@
+// Loop bodies shared by every CPU variant. Included several times by kernels.c with a different
+// SUFFIX and target attribute; written as plain loops that clang vectorises for that target.
+#define TK_CAT2(a, b) a##_##b
+#define TK_CAT(a, b) TK_CAT2(a, b)
+#define TK_NAME(name) TK_CAT(name, SUFFIX)
+
+TK_TARGET static inline float TK_NAME(expf_approx)(float x) {
+    // Cephes-style expf: range reduction by ln 2, degree-6 polynomial; about 1 ulp over the clamped range.
+    x = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
+    float n = __builtin_rintf(x * 1.44269504088896341f);
+    float r = x - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float y = p * r * r + r + 1.0f;
+    union { int32_t i; float f; } s;
+    s.i = ((int32_t)n + 127) << 23;
+    return y * s.f;
+}
+
+TK_TARGET static inline float TK_NAME(gelu)(float x) {
+    // gelu(x) = x * Phi(x) = 0.5 x erfc(-x / sqrt 2). erfc(|z|) from Abramowitz-Stegun 7.1.26
+    // (absolute error <= 1.5e-7), computed without cancellation for the negative tail.
+    float z = x * 0.70710678118654752f;
+    float az = z < 0 ? -z : z;
+    float t = 1.0f / (1.0f + 0.3275911f * az);
+    float poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
+    float erfc_abs = poly * TK_NAME(expf_approx)(-az * az);   // erfc(|z|)
+    float phi = z >= 0 ? 1.0f - 0.5f * erfc_abs : 0.5f * erfc_abs;
+    return x * phi;
+}
+
+TK_TARGET static void TK_NAME(bias_gelu)(float *x, const float *bias, size_t rows, size_t cols) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * cols;
+        for (size_t c = 0; c < cols; c++) row[c] = TK_NAME(gelu)(row[c] + bias[c]);
+    }
+}
+
+TK_TARGET static void TK_NAME(add_bias)(float *x, const float *bias, size_t rows, size_t cols) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * cols;
+        for (size_t c = 0; c < cols; c++) row[c] += bias[c];
+    }
+}
+
+TK_TARGET static void TK_NAME(add_layernorm)(float *x, const float *y, const float *bias, const float *gamma,
+                                             const float *beta, size_t rows, size_t cols, float eps) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * cols;
+        if (y) { const float *yr = y + r * cols; for (size_t c = 0; c < cols; c++) row[c] += yr[c]; }
+        if (bias) { for (size_t c = 0; c < cols; c++) row[c] += bias[c]; }
+        float sum = 0;
+        for (size_t c = 0; c < cols; c++) sum += row[c];
+        float mean = sum / (float)cols;
+        float sq = 0;
+        for (size_t c = 0; c < cols; c++) { float d = row[c] - mean; sq += d * d; }
+        float inv = 1.0f / __builtin_sqrtf(sq / (float)cols + eps);
+        for (size_t c = 0; c < cols; c++) row[c] = (row[c] - mean) * inv * gamma[c] + beta[c];
+    }
+}
+
+TK_TARGET static void TK_NAME(softmax_rows)(float *s, size_t rows, size_t cols, size_t ld, float scale) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = s + r * ld;
+        float mx = -3.0e38f;
+        for (size_t c = 0; c < cols; c++) { float v = row[c] * scale; mx = v > mx ? v : mx; }
+        float sum = 0;
+        for (size_t c = 0; c < cols; c++) { float e = TK_NAME(expf_approx)(row[c] * scale - mx); row[c] = e; sum += e; }
+        float inv = 1.0f / sum;
+        for (size_t c = 0; c < cols; c++) row[c] *= inv;
+    }
+}
+
+TK_TARGET static float TK_NAME(dot)(const float *a, const float *b, size_t n) {
+    float acc = 0;
+    for (size_t i = 0; i < n; i++) acc += a[i] * b[i];
+    return acc;
+}
+
+#undef TK_NAME
+#undef TK_CAT
+#undef TK_CAT2

@@ -1,0 +1,40 @@
+import Dispatch
+import Foundation
+
+/// Runs independent pieces of work on a fixed number of threads (no oversubscription: BLAS stays
+/// single-threaded while these run).
+public enum Parallel {
+    /// The number of cores this process may use.
+    public static var availableCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// Calls `body(worker, item)` for every item in `0..<count` on up to `threads` threads; each worker
+    /// index in `0..<threads` runs on one thread at a time, so per-worker scratch space needs no lock.
+    /// Items are handed out dynamically (next free worker takes the next item).
+    public static func forEach(count: Int, threads: Int, _ body: @Sendable (_ worker: Int, _ item: Int) -> Void) {
+        let workers = max(1, min(threads, count))
+        if workers == 1 {
+            for item in 0..<count { body(0, item) }
+            return
+        }
+        let next = Counter()
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            while true {
+                let item = next.increment()
+                if item >= count { break }
+                body(worker, item)
+            }
+        }
+    }
+}
+
+/// A lock-protected counter handing out work items.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func increment() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        let v = value
+        value += 1
+        return v
+    }
+}

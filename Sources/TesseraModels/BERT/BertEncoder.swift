@@ -1,0 +1,136 @@
+import TesseraKernels
+
+/// One input sequence for the encoder: token ids and segment (type) ids of equal length.
+public struct EncoderInput: Sendable {
+    /// Token ids, special tokens included.
+    public var ids: [Int32]
+    /// Token type ids (0 for single texts).
+    public var typeIds: [Int32]
+    /// Makes an input; `typeIds` defaults to all zeros.
+    public init(ids: [Int32], typeIds: [Int32]? = nil) {
+        self.ids = ids
+        self.typeIds = typeIds ?? [Int32](repeating: 0, count: ids.count)
+    }
+}
+
+/// Scratch memory for one worker running the encoder; reused across batches, never shared.
+public final class EncoderWorkspace: @unchecked Sendable {
+    let hidden = FloatBuffer()
+    let qkv = FloatBuffer()
+    let context = FloatBuffer()
+    let projected = FloatBuffer()
+    let intermediate = FloatBuffer()
+    let scores = FloatBuffer()
+    let gemm = FloatBuffer(capacity: LinearWeights.workspaceSize)
+    /// Makes an empty workspace (buffers grow on first use).
+    public init() {}
+}
+
+/// A BERT encoder (post-LayerNorm transformer) running on packed batches: the sequences of a batch are
+/// laid end to end without padding, every linear layer is one GEMM over all their tokens, and attention
+/// runs per sequence over its real length only, so padding cannot change any output.
+public final class BertEncoder: Sendable {
+    /// The model's sizes.
+    public let config: BertConfig
+    let weights: BertWeights
+
+    /// Makes an encoder from loaded weights.
+    public init(config: BertConfig, weights: BertWeights) {
+        self.config = config
+        self.weights = weights
+    }
+
+    /// Checks that `input` can be encoded: ids inside the vocabulary, length within the position table.
+    public func validate(_ input: EncoderInput) throws(ModelError) {
+        guard !input.ids.isEmpty else { throw ModelError(.invalidInput, "empty token sequence") }
+        guard input.ids.count <= config.maxPositions else {
+            throw ModelError(.invalidInput, "sequence of \(input.ids.count) tokens exceeds the model's \(config.maxPositions) positions")
+        }
+        guard input.typeIds.count == input.ids.count else { throw ModelError(.invalidInput, "type ids and ids differ in length") }
+        for id in input.ids where id < 0 || Int(id) >= config.vocabSize {
+            throw ModelError(.invalidInput, "token id \(id) outside the vocabulary of \(config.vocabSize)")
+        }
+        for t in input.typeIds where t < 0 || Int(t) >= config.typeVocabSize {
+            throw ModelError(.invalidInput, "token type id \(t) outside 0..<\(config.typeVocabSize)")
+        }
+    }
+
+    /// Encodes a batch; returns the last hidden states, `[total tokens × hidden]` in input order (sequence
+    /// i occupies rows `starts[i] ..< starts[i] + inputs[i].ids.count`), valid until the workspace is reused.
+    ///
+    /// Inputs must have passed `validate`. BLAS is called on the calling thread only.
+    public func encode(_ inputs: [EncoderInput], workspace ws: EncoderWorkspace) -> (states: UnsafeMutablePointer<Float>, starts: [Int]) {
+        let h = config.hiddenSize
+        let inter = config.intermediateSize
+        var starts: [Int] = []
+        starts.reserveCapacity(inputs.count)
+        var total = 0
+        var longest = 0
+        for input in inputs {
+            starts.append(total)
+            total += input.ids.count
+            longest = max(longest, input.ids.count)
+        }
+        ws.hidden.reserve(total * h)
+        ws.qkv.reserve(total * 3 * h)
+        ws.context.reserve(total * h)
+        ws.projected.reserve(total * h)
+        ws.intermediate.reserve(total * inter)
+        ws.scores.reserve(max(longest * longest, VectorKernels.attentionScratchSize(length: longest, headSize: config.headSize)))
+        let x = ws.hidden.pointer
+
+        // Embeddings: word + position + type, then LayerNorm.
+        let word = weights.wordEmbeddings.pointer
+        let position = weights.positionEmbeddings.pointer
+        let type = weights.typeEmbeddings.pointer
+        for (s, input) in inputs.enumerated() {
+            for t in 0..<input.ids.count {
+                let row = x + (starts[s] + t) * h
+                let w = word + Int(input.ids[t]) * h
+                let p = position + t * h
+                let ty = type + Int(input.typeIds[t]) * h
+                for c in 0..<h { row[c] = w[c] + p[c] + ty[c] }
+            }
+        }
+        VectorKernels.addLayerNorm(x, adding: nil, bias: nil, gamma: weights.embeddingNormGamma.pointer,
+                                   beta: weights.embeddingNormBeta.pointer, rows: total, cols: h, epsilon: config.layerNormEps)
+
+        let heads = config.numHeads
+        let dh = config.headSize
+        let scale = 1 / Float(dh).squareRoot()
+        for layer in weights.layers {
+            let qkv = ws.qkv.pointer
+            layer.qkv.apply(x, lda: h, rows: total, bias: layer.qkvBias.pointer, into: qkv, ldc: 3 * h, workspace: ws.gemm)
+            let ctx = ws.context.pointer
+            let scores = ws.scores.pointer
+            for (s, input) in inputs.enumerated() {
+                let len = input.ids.count
+                let base = qkv + starts[s] * 3 * h
+                for head in 0..<heads {
+                    let q = base + head * dh
+                    let k = base + h + head * dh
+                    let v = base + 2 * h + head * dh
+                    let out = ctx + starts[s] * h + head * dh
+                    if VectorKernels.attentionHead(q: q, k: k, v: v, ld: 3 * h, length: len, headSize: dh, scale: scale,
+                                                   out: out, ldo: h, scratch: scores) {
+                        continue
+                    }
+                    BLAS.sgemm(transB: true, m: len, n: len, k: dh, a: q, lda: 3 * h, b: k, ldb: 3 * h, c: scores, ldc: len)
+                    VectorKernels.softmaxRows(scores, rows: len, cols: len, ld: len, scale: scale)
+                    BLAS.sgemm(m: len, n: dh, k: len, a: scores, lda: len, b: v, ldb: 3 * h, c: out, ldc: h)
+                }
+            }
+            let proj = ws.projected.pointer
+            layer.attnOut.apply(ctx, lda: h, rows: total, bias: nil, into: proj, ldc: h, workspace: ws.gemm)
+            VectorKernels.addLayerNorm(x, adding: proj, bias: layer.attnOutBias.pointer, gamma: layer.attnNormGamma.pointer,
+                                       beta: layer.attnNormBeta.pointer, rows: total, cols: h, epsilon: config.layerNormEps)
+            let mid = ws.intermediate.pointer
+            layer.ffnIn.apply(x, lda: h, rows: total, bias: nil, into: mid, ldc: inter, workspace: ws.gemm)
+            VectorKernels.biasGELU(mid, bias: layer.ffnInBias.pointer, rows: total, cols: inter)
+            layer.ffnOut.apply(mid, lda: inter, rows: total, bias: nil, into: proj, ldc: h, workspace: ws.gemm)
+            VectorKernels.addLayerNorm(x, adding: proj, bias: layer.ffnOutBias.pointer, gamma: layer.ffnNormGamma.pointer,
+                                       beta: layer.ffnNormBeta.pointer, rows: total, cols: h, epsilon: config.layerNormEps)
+        }
+        return (x, starts)
+    }
+}

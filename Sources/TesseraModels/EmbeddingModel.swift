@@ -1,0 +1,215 @@
+import Foundation
+import TesseraKernels
+import TesseraTokenizers
+
+/// Settings of one embedding call.
+public struct EmbedOptions: Sendable {
+    /// Pooling override (nil: the folder's own).
+    public var pooling: PoolingMode?
+    /// Matryoshka dimension: keep the first `dimension` values and renormalise (nil: full size).
+    public var dimension: Int?
+    /// Token budget per text, special tokens included (nil: the model's default).
+    public var maxLength: Int?
+    /// Sequences per batch.
+    public var batchSize: Int
+    /// Worker threads.
+    public var threads: Int
+
+    /// Makes options; defaults use the folder's pooling, full size, batch 32 and every core.
+    public init(pooling: PoolingMode? = nil, dimension: Int? = nil, maxLength: Int? = nil,
+                batchSize: Int = 32, threads: Int = Parallel.availableCores) {
+        self.pooling = pooling
+        self.dimension = dimension
+        self.maxLength = maxLength
+        self.batchSize = batchSize
+        self.threads = threads
+    }
+}
+
+/// Token-level vectors of several texts: `vectors` is `[offsets.last × dimension]`, text i owning rows
+/// `offsets[i] ..< offsets[i + 1]`.
+public struct TokenVectors: Sendable {
+    /// Row-major vectors of every token of every text.
+    public var vectors: [Float]
+    /// Row offsets per text (`count + 1` entries).
+    public var offsets: [Int]
+    /// Width of each vector.
+    public var dimension: Int
+}
+
+/// A sentence-embedding model: tokenizer + BERT encoder + pooling (+ normalisation), loaded from a local
+/// Hugging Face / sentence-transformers folder. Safe to use from several threads at once.
+public final class EmbeddingModel: Sendable {
+    /// The folder the model came from.
+    public let folder: String
+    /// The tokenizer of the folder.
+    public let tokenizer: Tokenizer
+    /// The encoder.
+    public let encoder: BertEncoder
+    /// The folder's pooling and normalisation settings.
+    public let pipeline: SentenceTransformerConfig
+    /// Default token budget: `max_seq_length` of the folder, else 512, capped at the position table.
+    public let defaultMaxLength: Int
+
+    /// Width of pooled vectors before Matryoshka truncation.
+    public var dimension: Int { encoder.config.hiddenSize }
+
+    /// Loads `config.json`, `model.safetensors`, `tokenizer.json` and the sentence-transformers files of `folder`.
+    public init(folder: String) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+            throw ModelError(.missingFile, "model folder not found: \(folder)")
+        }
+        self.folder = folder
+        for name in ["config.json", "model.safetensors", "tokenizer.json"]
+        where !FileManager.default.fileExists(atPath: folder + "/" + name) {
+            throw ModelError(.missingFile, "\(name) not found in model folder \(folder)")
+        }
+        let config = try BertConfig(contentsOf: folder + "/config.json")
+        let file = try SafeTensorsFile(path: folder + "/model.safetensors")
+        let weights = try BertWeights(file: file, config: config)
+        encoder = BertEncoder(config: config, weights: weights)
+        tokenizer = try Tokenizer(contentsOf: URL(fileURLWithPath: folder + "/tokenizer.json"))
+        pipeline = try SentenceTransformerConfig(folder: folder)
+        defaultMaxLength = min(pipeline.maxSeqLength ?? 512, config.maxPositions)
+        // Tessera runs its own threads; BLAS must not start more on the same cores.
+        BLAS.setThreads(1)
+    }
+
+    /// Tokenizes one text with `[CLS]`/`[SEP]`, truncated to `maxLength` tokens.
+    public func tokenize(_ text: String, maxLength: Int? = nil) throws -> EncoderInput {
+        let limit = try checkedMaxLength(maxLength)
+        let encoding = try tokenizer.encode(text, truncation: Truncation(maxLength: limit, strategy: .longestFirst, stride: 0))
+        return EncoderInput(ids: encoding.ids, typeIds: encoding.typeIds)
+    }
+
+    func checkedMaxLength(_ maxLength: Int?) throws(ModelError) -> Int {
+        let limit = maxLength ?? defaultMaxLength
+        let minimum = tokenizer.numSpecialTokensToAdd.single + 1
+        guard limit >= minimum else { throw ModelError(.invalidInput, "max length \(limit) is too small (at least \(minimum))") }
+        guard limit <= encoder.config.maxPositions else {
+            throw ModelError(.invalidInput, "max length \(limit) exceeds the model's \(encoder.config.maxPositions) positions")
+        }
+        return limit
+    }
+
+    /// Pooled (and, as the folder says, normalised) vectors: `[texts.count × dimension]` row-major.
+    public func embed(_ texts: [String], options: EmbedOptions = EmbedOptions()) throws -> [Float] {
+        let inputs = try texts.map { try tokenize($0, maxLength: options.maxLength) }
+        return try embed(inputs: inputs, options: options)
+    }
+
+    /// Pooled vectors of already tokenized inputs.
+    public func embed(inputs: [EncoderInput], options: EmbedOptions = EmbedOptions()) throws -> [Float] {
+        let width = try outputWidth(options.dimension)
+        let hidden = dimension
+        let mode = options.pooling ?? pipeline.pooling
+        let normalize = pipeline.normalize || options.dimension != nil
+        var out = [Float](repeating: 0, count: inputs.count * width)
+        try out.withUnsafeMutableBufferPointer { buffer in
+            let sink = SendablePointer(buffer.baseAddress)
+            try run(inputs, options: options) { index, states, rows in
+                let pooled = UnsafeMutablePointer<Float>.allocate(capacity: hidden)
+                defer { pooled.deallocate() }
+                Pooling.pool(states, rows: rows, width: hidden, mode: mode, into: pooled)
+                let target = sink.pointer! + index * width
+                target.update(from: pooled, count: width)
+                if normalize { VectorKernels.l2Normalize(target, count: width) }
+            }
+        }
+        return out
+    }
+
+    /// Token-level vectors (last hidden state of every real token, special tokens included), optionally
+    /// L2-normalised and Matryoshka-truncated.
+    public func embedTokens(_ texts: [String], options: EmbedOptions = EmbedOptions(), normalize: Bool = true) throws -> TokenVectors {
+        let inputs = try texts.map { try tokenize($0, maxLength: options.maxLength) }
+        return try embedTokens(inputs: inputs, options: options, normalize: normalize)
+    }
+
+    /// Token-level vectors of already tokenized inputs.
+    public func embedTokens(inputs: [EncoderInput], options: EmbedOptions = EmbedOptions(), normalize: Bool = true) throws -> TokenVectors {
+        let width = try outputWidth(options.dimension)
+        let hidden = dimension
+        var offsets = [0]
+        offsets.reserveCapacity(inputs.count + 1)
+        for input in inputs { offsets.append(offsets[offsets.count - 1] + input.ids.count) }
+        var out = [Float](repeating: 0, count: offsets[inputs.count] * width)
+        let starts = offsets
+        try out.withUnsafeMutableBufferPointer { buffer in
+            let sink = SendablePointer(buffer.baseAddress)
+            try run(inputs, options: options) { index, states, rows in
+                guard let base = sink.pointer else { return }
+                for r in 0..<rows {
+                    let target = base + (starts[index] + r) * width
+                    target.update(from: states + r * hidden, count: width)
+                    if normalize { VectorKernels.l2Normalize(target, count: width) }
+                }
+            }
+        }
+        return TokenVectors(vectors: out, offsets: offsets, dimension: width)
+    }
+
+    func outputWidth(_ dimension: Int?) throws(ModelError) -> Int {
+        guard let dimension else { return self.dimension }
+        guard dimension >= 1 && dimension <= self.dimension else {
+            throw ModelError(.invalidInput, "dimension \(dimension) must be between 1 and the model's \(self.dimension)")
+        }
+        return dimension
+    }
+
+    /// Encodes `inputs` in length-sorted batches on `options.threads` workers and hands each sequence's
+    /// hidden states to `body(inputIndex, states, rowCount)` (called concurrently for different inputs).
+    public func run(_ inputs: [EncoderInput], options: EmbedOptions,
+                    _ body: @Sendable (_ index: Int, _ states: UnsafePointer<Float>, _ rows: Int) -> Void) throws {
+        for input in inputs { try encoder.validate(input) }
+        let batches = BatchPlanner.plan(lengths: inputs.map(\.ids.count), batchSize: max(1, options.batchSize),
+                                        threads: max(1, options.threads))
+        let threads = max(1, min(options.threads, batches.count))
+        let workspaces = (0..<threads).map { _ in EncoderWorkspace() }
+        let encoder = self.encoder
+        let hidden = dimension
+        Parallel.forEach(count: batches.count, threads: threads) { worker, b in
+            let batch = batches[b]
+            let (states, starts) = encoder.encode(batch.map { inputs[$0] }, workspace: workspaces[worker])
+            for (position, index) in batch.enumerated() {
+                body(index, UnsafePointer(states + starts[position] * hidden), inputs[index].ids.count)
+            }
+        }
+    }
+}
+
+/// A raw pointer handed to worker threads that write disjoint ranges of it.
+struct SendablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>?
+    init(_ pointer: UnsafeMutablePointer<Float>?) { self.pointer = pointer }
+}
+
+/// Groups sequences into batches of similar length (longest first) so little work is wasted and big
+/// GEMMs stay big; splits work so every thread gets some.
+public enum BatchPlanner {
+    /// Most tokens in one batch (bounds workspace memory: about 40 KB per token for MiniLM).
+    public static let maxTokensPerBatch = 8192
+
+    /// Index batches covering `0..<lengths.count`.
+    public static func plan(lengths: [Int], batchSize: Int, threads: Int) -> [[Int]] {
+        let order = lengths.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
+        // Small inputs: shrink batches so that every thread has work.
+        let perThread = (lengths.count + threads - 1) / max(threads, 1)
+        let size = max(1, min(batchSize, perThread))
+        var batches: [[Int]] = []
+        var current: [Int] = []
+        var tokens = 0
+        for i in order {
+            if !current.isEmpty && (current.count >= size || tokens + lengths[i] > maxTokensPerBatch) {
+                batches.append(current)
+                current = []
+                tokens = 0
+            }
+            current.append(i)
+            tokens += lengths[i]
+        }
+        if !current.isEmpty { batches.append(current) }
+        return batches
+    }
+}

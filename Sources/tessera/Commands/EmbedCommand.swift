@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import TesseraIO
+import TesseraKernels
+import TesseraModels
+
+/// `tessera embed`: JSON lines of text in, a float32 `.npy` of vectors out.
+struct EmbedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Encode JSON lines of text into a float32 .npy matrix [count, dim], in input order.",
+        discussion: """
+        Lines carry "text"; BEIR corpus lines with "title" and "text" are encoded as title + " " + text. \
+        The input is streamed (bounded memory). With --tokens, every token's L2-normalised last hidden state is \
+        written instead: OUT.npy [total tokens, dim] and OUT.offsets.npy (int64 [count + 1]).
+        """
+    )
+
+    @Option(name: .long, help: "Model folder or cached model name.")
+    var model: String
+    @Option(name: .long, help: "JSON lines file ('-' for stdin).")
+    var input: String
+    @Option(name: .long, help: "Output .npy path.")
+    var output: String
+    @Option(name: .long, help: "Pooling: mean or cls (default: the model folder's).")
+    var pooling: String?
+    @Option(name: .long, help: "Matryoshka dimension: keep the first N values and renormalise.")
+    var dim: Int?
+    @Option(name: .long, help: "Token budget per text (default: the folder's max_seq_length, else 512).")
+    var maxLength: Int?
+    @Option(name: .long, help: "Texts per batch.")
+    var batchSize: Int = 32
+    @Option(name: .long, help: "Worker threads (default: every core).")
+    var threads: Int = Parallel.availableCores
+    @Flag(name: .long, help: "Write per-token vectors instead of pooled ones.")
+    var tokens = false
+    @Flag(name: .long, help: "No progress bar or summary on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let pooling, PoolingMode(rawValue: pooling) == nil { throw ValidationError("--pooling must be mean, cls or max") }
+        if !output.hasSuffix(".npy") { throw ValidationError("--output must end in .npy") }
+    }
+
+    func run() throws {
+        let started = Date()
+        let model = try EmbeddingModel(folder: try ModelStore.resolve(self.model))
+        let options = EmbedOptions(pooling: pooling.flatMap(PoolingMode.init(rawValue:)), dimension: dim,
+                                   maxLength: maxLength, batchSize: batchSize, threads: threads)
+        let width = dim ?? model.dimension
+        if let dim, dim < 1 || dim > model.dimension {
+            throw ValidationError("--dim must be between 1 and \(model.dimension)")
+        }
+        let reader = try TextRecordReader(path: input)
+        let vectors = try NPYWriter(path: output, columns: width)
+        let offsetsPath = String(output.dropLast(4)) + ".offsets.npy"
+        let offsets = tokens ? try NPYWriter(path: offsetsPath, dtype: .int64, columns: 0) : nil
+        try offsets?.append([0])
+        let progress = ProgressBar(label: "embedding", total: countLines(input), enabled: !quiet)
+        var done = 0
+        var tokenCount = 0
+        var rowOffset: Int64 = 0
+        // Bounded memory: a chunk holds at most 65,536 tokens of per-token output (100 MB at 384 dims),
+        // or 16,384 pooled texts.
+        let chunkTexts = tokens ? 4096 : 16_384
+        let chunkTokens = tokens ? 65_536 : 4_194_304
+        while true {
+            var inputs: [EncoderInput] = []
+            var chunkTokenCount = 0
+            while inputs.count < chunkTexts && chunkTokenCount < chunkTokens, let record = try reader.next() {
+                do { inputs.append(try model.tokenize(record.encodedText, maxLength: maxLength)) } catch {
+                    throw ModelError(.invalidInput, "\(reader.source):\(record.line): \(error)")
+                }
+                chunkTokenCount += inputs[inputs.count - 1].ids.count
+            }
+            if inputs.isEmpty { break }
+            if tokens {
+                let result = try model.embedTokens(inputs: inputs, options: options, normalize: true)
+                try result.vectors.withUnsafeBufferPointer { try vectors.append($0) }
+                var ends: [Int64] = []
+                for i in 1..<result.offsets.count { ends.append(rowOffset + Int64(result.offsets[i])) }
+                rowOffset += Int64(result.offsets.last ?? 0)
+                try offsets?.append(ends)
+            } else {
+                let result = try model.embed(inputs: inputs, options: options)
+                try result.withUnsafeBufferPointer { try vectors.append($0) }
+            }
+            done += inputs.count
+            tokenCount += chunkTokenCount
+            progress.update(done: done, tokens: tokenCount)
+        }
+        try offsets?.finish()
+        try vectors.finish()
+        progress.finish()
+        if !quiet {
+            let seconds = Date().timeIntervalSince(started)
+            printError(String(format: "embedded %d texts (%d tokens) in %.2f s: %.0f tokens/s -> %@",
+                              done, tokenCount, seconds, Double(tokenCount) / max(seconds, 1e-9), output))
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes to stderr.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// A one-line progress bar on stderr, redrawn at most ten times a second, shown only on a terminal.
+final class ProgressBar {
+    private let total: Int?
+    private let enabled: Bool
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+    private let label: String
+
+    init(label: String, total: Int?, enabled: Bool) {
+        self.label = label
+        self.total = total
+        self.enabled = enabled && isatty(2) != 0
+    }
+
+    func update(done: Int, tokens: Int) {
+        guard enabled, Date().timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = Date()
+        let elapsed = max(Date().timeIntervalSince(start), 1e-6)
+        let rate = Int(Double(tokens) / elapsed)
+        var line = "\(label) \(done)"
+        if let total, total > 0 {
+            let width = 30
+            let filled = min(width, done * width / total)
+            line = "\(label) [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] \(done)/\(total)"
+        }
+        line += "  \(rate) tokens/s"
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
+
+/// Counts the non-blank lines of a file quickly (for the progress bar); nil for stdin or on error.
+func countLines(_ path: String) -> Int? {
+    guard path != "-", let handle = FileHandle(forReadingAtPath: path) else { return nil }
+    defer { try? handle.close() }
+    var count = 0
+    var last: UInt8 = 0x0A
+    while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+        for byte in chunk {
+            if byte == 0x0A && last != 0x0A { count += 1 }
+            last = byte
+        }
+    }
+    if last != 0x0A { count += 1 }
+    return count
+}

@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+import TesseraIO
+
+/// Runs the built `tessera` binary as a user would: exit status, stdout, stderr, files left behind.
+enum CLI {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var binary: String {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var candidates = [here.appendingPathComponent("tessera").path]
+        // Inside an .xctest bundle on Apple platforms the products folder is further up.
+        candidates.append(here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("tessera").path)
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }
+
+    static func run(_ arguments: [String], stdin: [UInt8] = []) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let input = Pipe(), output = Pipe(), error = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        input.fileHandleForWriting.write(Data(stdin))
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+                      stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    static var model: String? {
+        let env = ProcessInfo.processInfo.environment
+        var candidates: [String] = []
+        if let dir = env["TESSERA_MODEL_DIR"], !dir.isEmpty { candidates.append(dir) }
+        if let home = env["TESSERA_HOME"], !home.isEmpty { candidates.append(home + "/models/all-MiniLM-L6-v2") }
+        candidates.append(NSHomeDirectory() + "/.cache/tessera/models/all-MiniLM-L6-v2")
+        candidates.append(NSHomeDirectory() + "/.cache/tessera-peers/models/all-MiniLM-L6-v2")
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/model.safetensors") }
+    }
+
+    static func requireModel() throws -> String {
+        guard let model else {
+            Issue.record("all-MiniLM-L6-v2 not found: run `tessera models fetch all-MiniLM-L6-v2`")
+            throw IOError(.missingFile, "model missing")
+        }
+        return model
+    }
+
+    static func folder() -> String {
+        let path = NSTemporaryDirectory() + "tessera-cli-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
+
+@Suite(.serialized) struct CLITests {
+    @Test func helpOnEveryCommand() throws {
+        for command in [[], ["tokenize"], ["embed"], ["nearest"], ["models"], ["models", "fetch"], ["models", "list"], ["models", "path"]] {
+            let r = try CLI.run(command + ["--help"])
+            #expect(r.status == 0, "\(command) --help")
+            #expect(r.stdout.contains("USAGE") || r.stdout.contains("OVERVIEW"), "\(command): \(r.stdout)")
+        }
+    }
+
+    @Test func tokenizeWritesIdsPerLine() throws {
+        let model = try CLI.requireModel()
+        let input = "{\"text\": \"Hello, World!\"}\n{\"text\": \"\"}\n{\"text\": \"unaffable\"}\n"
+        let r = try CLI.run(["tokenize", "--model", model], stdin: Array(input.utf8))
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "{\"input_ids\": [101, 7592, 1010, 2088, 999, 102]}\n{\"input_ids\": [101, 102]}\n{\"input_ids\": [101, 14477, 20961, 3468, 102]}\n")
+        let cut = try CLI.run(["tokenize", "--model", model, "--max-length", "4"], stdin: Array("{\"text\": \"Hello, World!\"}\n".utf8))
+        #expect(cut.stdout == "{\"input_ids\": [101, 7592, 1010, 102]}\n")
+    }
+
+    @Test func tokenizeNamesTheBadLine() throws {
+        let model = try CLI.requireModel()
+        let r = try CLI.run(["tokenize", "--model", model], stdin: Array("{\"text\": \"ok\"}\n{\"text\": \"broken\n".utf8))
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("<stdin>:2:"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "one line: \(r.stderr)")
+        let utf8 = try CLI.run(["tokenize", "--model", model], stdin: Array("{\"text\": \"".utf8) + [0xC3, 0x28] + Array("\"}\n".utf8))
+        #expect(utf8.status != 0 && utf8.stderr.contains("UTF-8") && utf8.stderr.contains(":1:"), "\(utf8.stderr)")
+    }
+
+    @Test func embedWritesNpyInInputOrder() throws {
+        let model = try CLI.requireModel()
+        let dir = CLI.folder()
+        let texts = ["the cat sat on the mat", "", "a much longer text about retrieval engines and vector search", "x"]
+        let lines = texts.map { "{\"text\": \"\($0)\"}" }.joined(separator: "\n") + "\n{\"_id\": \"d\", \"title\": \"Title\", \"text\": \"body\"}\n"
+        _ = FileManager.default.createFile(atPath: dir + "/in.jsonl", contents: Data(lines.utf8))
+        let r = try CLI.run(["embed", "--model", model, "--input", dir + "/in.jsonl", "--output", dir + "/out.npy", "--batch-size", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let out = try NPYArray(path: dir + "/out.npy")
+        #expect(out.shape == [5, 384])
+        for i in 0..<5 {
+            let norm = out.floats[(i * 384)..<((i + 1) * 384)].map { $0 * $0 }.reduce(0, +)
+            #expect(abs(norm - 1) < 1e-4)
+        }
+        // Same text alone gives the same vector (order kept, batching irrelevant).
+        _ = FileManager.default.createFile(atPath: dir + "/one.jsonl", contents: Data("{\"text\": \"Title body\"}\n".utf8))
+        _ = try CLI.run(["embed", "--model", model, "--input", dir + "/one.jsonl", "--output", dir + "/one.npy", "--quiet"])
+        let one = try NPYArray(path: dir + "/one.npy")
+        let diff = (0..<384).map { abs(one.floats[$0] - out.floats[4 * 384 + $0]) }.max() ?? 1
+        #expect(diff < 1e-5)
+
+        let dim = try CLI.run(["embed", "--model", model, "--input", dir + "/in.jsonl", "--output", dir + "/d.npy", "--dim", "64", "--quiet"])
+        #expect(dim.status == 0 && dim.stderr.isEmpty, "\(dim.stderr)")
+        #expect(try NPYArray(path: dir + "/d.npy").shape == [5, 64])
+
+        let tok = try CLI.run(["embed", "--model", model, "--input", dir + "/in.jsonl", "--output", dir + "/t.npy", "--tokens", "--quiet"])
+        #expect(tok.status == 0, "\(tok.stderr)")
+        let offsets = try NPYArray(path: dir + "/t.offsets.npy").ints
+        #expect(offsets.count == 6 && offsets[0] == 0 && offsets[2] - offsets[1] == 2)
+        #expect(try NPYArray(path: dir + "/t.npy").shape == [Int(offsets[5]), 384])
+    }
+
+    @Test func embedFailuresLeaveNoPartialOutput() throws {
+        let model = try CLI.requireModel()
+        let dir = CLI.folder()
+        var lines = (0..<50).map { "{\"text\": \"line \($0)\"}" }
+        lines.append("{\"text\": oops}")
+        _ = FileManager.default.createFile(atPath: dir + "/bad.jsonl", contents: Data((lines.joined(separator: "\n") + "\n").utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/out.npy", contents: Data("previous".utf8))
+        let r = try CLI.run(["embed", "--model", model, "--input", dir + "/bad.jsonl", "--output", dir + "/out.npy"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("bad.jsonl:51:"), "\(r.stderr)")
+        #expect(try String(contentsOfFile: dir + "/out.npy", encoding: .utf8) == "previous", "old output kept")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["bad.jsonl", "out.npy"], "no temporary left")
+
+        let unwritable = try CLI.run(["embed", "--model", model, "--input", dir + "/bad.jsonl", "--output", "/nonexistent-dir/out.npy"])
+        #expect(unwritable.status != 0 && unwritable.stderr.contains("/nonexistent-dir"), "\(unwritable.stderr)")
+
+        let missingInput = try CLI.run(["embed", "--model", model, "--input", dir + "/nope.jsonl", "--output", dir + "/x.npy"])
+        #expect(missingInput.status != 0 && missingInput.stderr.contains("nope.jsonl"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/x.npy"))
+
+        let tooLong = try CLI.run(["embed", "--model", model, "--input", dir + "/bad.jsonl", "--output", dir + "/y.npy", "--max-length", "4096"])
+        #expect(tooLong.status != 0 && tooLong.stderr.contains("512"), "\(tooLong.stderr)")
+    }
+
+    @Test func missingModelIsOneClearLine() throws {
+        let r = try CLI.run(["embed", "--model", "/nonexistent/model", "--input", "-", "--output", "/tmp/x.npy"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("model /nonexistent/model not found"), "\(r.stderr)")
+        let byName = try CLI.run(["tokenize", "--model", "no-such-model"])
+        #expect(byName.status != 0 && byName.stderr.contains("no-such-model"))
+    }
+}
