@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "TesseraModels", targets: ["TesseraModels"]),
         .library(name: "TesseraIndex", targets: ["TesseraIndex"]),
         .library(name: "TesseraEval", targets: ["TesseraEval"]),
+        .library(name: "TesseraSearch", targets: ["TesseraSearch"]),
         .executable(name: "tessera", targets: ["tessera"]),
     ],
     dependencies: [
@@ -37,10 +38,11 @@ let package = Package(
         .target(name: "TesseraModels", dependencies: ["TesseraKernels", "TesseraTokenizers", "TesseraIO"]),
         .target(name: "TesseraIndex", dependencies: ["TesseraKernels", "TesseraIO"]),
         .target(name: "TesseraEval", dependencies: ["TesseraIO"]),
+        .target(name: "TesseraSearch", dependencies: ["TesseraKernels", "TesseraIndex", "TesseraModels", "TesseraIO"]),
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "TesseraModels", "TesseraTokenizers", "TesseraIO", "TesseraKernels", "TesseraIndex", "TesseraEval",
+                "TesseraModels", "TesseraTokenizers", "TesseraIO", "TesseraKernels", "TesseraIndex", "TesseraEval", "TesseraSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,6 +54,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraIndexTests", dependencies: ["TesseraIndex"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraEvalTests", dependencies: ["TesseraEval"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TesseraSearchTests", dependencies: ["TesseraSearch"]),
         .testTarget(name: "TesseraCLITests", dependencies: ["tessera", "TesseraIO"]),
     ],
     swiftLanguageModes: [.v6]

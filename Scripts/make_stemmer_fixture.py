@@ -1,13 +1,21 @@
 #!/usr/bin/env python3
-"""Generate the English (Snowball "Porter2") stemmer parity fixture for Tessera's BM25 analyser.
+"""Generate the English (Snowball "Porter2") stemmer parity fixture for Tessera's BM25 analyser, and a small
+analyser fixture.
 
-Writes  Tests/TesseraIndexTests/Fixtures/english_stemmer.tsv  (overwritten): one line per word,
-`word<TAB>stem`, where `stem` is what PyStemmer (`Stemmer.Stemmer("english").stemWord`) returns. The header line
-starts with `#` and names the PyStemmer version.
+Writes (overwritten):
+  * Tests/TesseraIndexTests/Fixtures/english_stemmer.tsv: one line per word, `word<TAB>stem`, where `stem` is what
+    PyStemmer (`Stemmer.Stemmer("english").stemWord`) returns. The header line starts with `#` and names the
+    PyStemmer version.
+  * Tests/TesseraIndexTests/Fixtures/english_analyzer.jsonl: one JSON object per line, {"text": ..., "terms": [...]},
+    where `terms` is bm25s's `tokenize([text], stopwords="en", stemmer=Stemmer("english"), return_ids=False)[0]`
+    (default token pattern, lowercasing). Texts are random mixes of the words below with mixed case, stop words,
+    punctuation, apostrophes, hyphens, digits, underscores and non-ASCII letters. Combining marks (and `İ`, which
+    lowercases to i + U+0307) are left out on purpose: Tessera keeps marks inside words where Python's `\w`
+    splits (see WordSplitter.swift).
 
 The words are assembled here, deterministically (fixed seed), from:
   * hand-written English base words and every word of Snowball's exception lists and special prefixes
-    (gener-, commun-, arsen-, past-, univers-, later-, emerg-, organ-), with -ing/-ed/-ly/-eed/-ies forms;
+    (gener-, commun-, arsen-, past-, univers-, later-, emerg-, organ-, inter-), with -ing/-ed/-ly/-eed/-ies forms;
   * base words combined with one or two of the suffixes that the algorithm's steps remove or rewrite;
   * apostrophe forms ('s, s', leading '), y-handling cases and short words;
   * seeded random letter strings built from English-like syllables and suffixes (they reach rule
@@ -16,7 +24,7 @@ The words are assembled here, deterministically (fixed seed), from:
 Nothing is taken from any data set.
 
 Run:
-    ~/.cache/tessera-peers/bin/python Scripts/make_stemmer_fixture.py [--out PATH]
+    ~/.cache/tessera-peers/bin/python Scripts/make_stemmer_fixture.py [--out PATH] [--analyzer-out PATH]
 """
 
 import argparse
@@ -28,6 +36,7 @@ import Stemmer
 SEED = 20250611
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "Tests/TesseraIndexTests/Fixtures/english_stemmer.tsv"
+DEFAULT_ANALYZER_OUT = REPO_ROOT / "Tests/TesseraIndexTests/Fixtures/english_analyzer.jsonl"
 
 BASE_WORDS = """
 act adapt add address adjust admire admit adopt advance advise affect afford agree aid aim allow alter amaze
@@ -151,6 +160,9 @@ universe universal university universities universally universality
 lateral later laterally lateralization latera laterite
 emerge emergence emergency emergent emerging emerged emerges
 organ organic organize organization organism organist organs organically organized organizes
+inter internal interval intervals interfere interference international internationally intern interned interns
+interest interesting interested interior interiors intercom interim interact interaction interactive interactively
+interpretation interpreter intervention interventional interstitial intermittent intermediate internalize
 skis skies sky skied skiing ski dying lying tying vying idly gently ugly early only singly
 news howe atlas cosmos bias andes inning innings outing outings canning herring earring evening evenings
 proceed exceed succeed proceeding exceeding succeeding proceeds exceeds succeeds proceeded exceeded succeeded
@@ -267,9 +279,13 @@ def assemble_words():
         w = rng.choice(bases)
         add(stripped_stem(w) + rng.choice(SUFFIXES) + rng.choice(SUFFIXES))
     # Special prefixes with suffixes.
-    for prefix in ["gener", "commun", "arsen", "past", "univers", "later", "emerg", "organ"]:
+    for prefix in ["gener", "commun", "arsen", "past", "univers", "later", "emerg", "organ", "inter"]:
         for suffix in SUFFIXES:
             add(prefix + suffix)
+    # Random words behind the special prefixes (their R1 starts right after the prefix).
+    prefixes = ["gener", "commun", "arsen", "past", "univers", "later", "emerg", "organ", "inter"]
+    for _ in range(600):
+        add(rng.choice(prefixes) + random_syllable_word(rng))
     # Random English-like and random letter strings.
     for _ in range(2000):
         add(random_syllable_word(rng))
@@ -278,9 +294,36 @@ def assemble_words():
     return words
 
 
+STOP_WORDS_MIXED = "a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with The AND Is IT".split()
+SEPARATORS = [" ", " ", " ", ", ", ". ", "-", "'", "/", " (", ") ", ": ", "; ", " \u2014 ", "\n", "\t", "'s ", "s' ", "_", "...", " & ",
+              "\u00a0", "\u3000", "!?", "\"", "+", "=", "#", "@", "~"]
+OTHER_TOKENS = """7 42 1990s 3.5 10% COVID-19 IL-6 p<0.05 x y z I A U.S. e.g. i.e. naïve Naïve NAÏVE Straße STRASSE ẞ ΟΔΟΣ
+Σοφία ΣΟΦΙΑΣ москва МОСКВА 東京 日本語 한국어 ½ ²³ ⅩⅡ ﬁnance ǅemal Ǆ ı café CAFÉ résumé œuvre ÆON ß""".split()
+
+
+def assemble_texts(rng, words):
+    texts = []
+    pool = words + STOP_WORDS_MIXED * 20 + OTHER_TOKENS * 5
+    for _ in range(400):
+        parts = []
+        for _ in range(rng.randint(0, 30)):
+            w = rng.choice(pool)
+            r = rng.random()
+            if r < 0.15:
+                w = w.capitalize()
+            elif r < 0.2:
+                w = w.upper()
+            parts.append(w)
+            parts.append(rng.choice(SEPARATORS))
+        texts.append("".join(parts).strip())
+    texts += ["", "   ", "a", "The", "don't", "can't-won't", "x_y", "__init__", "9", "99", "Σ", "ΑΣ", "ΑΣ.Β", "ΑΣ'Β"]
+    return texts
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=str(DEFAULT_OUT))
+    parser.add_argument("--analyzer-out", default=str(DEFAULT_ANALYZER_OUT))
     args = parser.parse_args()
 
     stemmer = Stemmer.Stemmer("english")
@@ -299,6 +342,20 @@ def main():
             f.write(f"{w}\t{s}\n")
     changed = sum(1 for w, s in zip(words, stems) if w != s)
     print(f"wrote {len(words)} words ({changed} changed by stemming) to {out}")
+
+    import json
+    import os
+
+    os.environ.setdefault("DISABLE_TQDM", "1")
+    import bm25s
+
+    texts = assemble_texts(random.Random(SEED + 1), words)
+    terms = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)
+    analyzer_out = Path(args.analyzer_out)
+    with analyzer_out.open("w", encoding="utf-8", newline="\n") as f:
+        for text, t in zip(texts, terms):
+            f.write(json.dumps({"text": text, "terms": t}, ensure_ascii=True) + "\n")
+    print(f"wrote {len(texts)} texts ({sum(map(len, terms))} terms, bm25s {bm25s.__version__}) to {analyzer_out}")
 
 
 if __name__ == "__main__":

@@ -38,3 +38,13 @@ final class Counter: @unchecked Sendable {
         return v
     }
 }
+
+/// A pointer handed to worker threads that only read it, or write disjoint parts of it.
+public struct UnsafeSendablePointer<Pointee>: @unchecked Sendable {
+    /// The wrapped pointer.
+    public let pointer: UnsafeMutablePointer<Pointee>
+    /// Wraps a mutable pointer.
+    public init(_ pointer: UnsafeMutablePointer<Pointee>) { self.pointer = pointer }
+    /// Wraps a read-only pointer (the workers must not write through it).
+    public init(readOnly pointer: UnsafePointer<Pointee>) { self.pointer = UnsafeMutablePointer(mutating: pointer) }
+}

@@ -107,12 +107,13 @@ public final class EmbeddingModel: Sendable {
         let normalize = pipeline.normalize || options.dimension != nil
         var out = [Float](repeating: 0, count: inputs.count * width)
         try out.withUnsafeMutableBufferPointer { buffer in
-            let sink = SendablePointer(buffer.baseAddress)
+            guard let base = buffer.baseAddress else { return }
+            let sink = UnsafeSendablePointer(base)
             try run(inputs, options: options) { index, states, rows in
                 let pooled = UnsafeMutablePointer<Float>.allocate(capacity: hidden)
                 defer { pooled.deallocate() }
                 Pooling.pool(states, rows: rows, width: hidden, mode: mode, into: pooled)
-                let target = sink.pointer! + index * width
+                let target = sink.pointer + index * width
                 target.update(from: pooled, count: width)
                 if normalize { VectorKernels.l2Normalize(target, count: width) }
             }
@@ -137,11 +138,11 @@ public final class EmbeddingModel: Sendable {
         var out = [Float](repeating: 0, count: offsets[inputs.count] * width)
         let starts = offsets
         try out.withUnsafeMutableBufferPointer { buffer in
-            let sink = SendablePointer(buffer.baseAddress)
+            guard let base = buffer.baseAddress else { return }
+            let sink = UnsafeSendablePointer(base)
             try run(inputs, options: options) { index, states, rows in
-                guard let base = sink.pointer else { return }
                 for r in 0..<rows {
-                    let target = base + (starts[index] + r) * width
+                    let target = sink.pointer + (starts[index] + r) * width
                     target.update(from: states + r * hidden, count: width)
                     if normalize { VectorKernels.l2Normalize(target, count: width) }
                 }
@@ -177,12 +178,6 @@ public final class EmbeddingModel: Sendable {
             }
         }
     }
-}
-
-/// A raw pointer handed to worker threads that write disjoint ranges of it.
-struct SendablePointer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Float>?
-    init(_ pointer: UnsafeMutablePointer<Float>?) { self.pointer = pointer }
 }
 
 /// Groups sequences into batches of similar length (longest first) so little work is wasted and big

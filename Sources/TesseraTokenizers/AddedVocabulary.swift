@@ -23,16 +23,31 @@ public struct AddedToken: Sendable, Equatable {
         self.normalized = normalized
         self.special = special
     }
+
+    /// Equality of all fields; contents compare by UTF-8 bytes.
+    public static func == (lhs: AddedToken, rhs: AddedToken) -> Bool {
+        lhs.sameFields(as: rhs)
+    }
+}
+
+extension AddedToken {
+    /// Equality of all fields, the content compared by UTF-8 bytes (Rust's derived `PartialEq`).
+    func sameFields(as other: AddedToken) -> Bool {
+        content.utf8.elementsEqual(other.content.utf8) && singleWord == other.singleWord && lstrip == other.lstrip
+            && rstrip == other.rstrip && normalized == other.normalized && special == other.special
+    }
 }
 
 /// HF `AddedVocabulary`: added tokens with their ids and the two matchers (raw and normalized text).
 struct AddedVocabulary: Sendable {
-    /// Content → id (UTF-8 byte keys).
-    let contentToId: [[UInt8]: Int32]
+    /// Content → id (UTF-8 byte keys; lookups do not allocate).
+    let contentTable: ByteStringTable
+    /// The distinct contents, in registration order.
+    let contents: [String]
     /// Id → token (the last token registered for the id, as HF's `added_tokens_map_r`).
     let idToToken: [Int32: AddedToken]
     /// Contents of the special tokens.
-    let specialContents: Set<[UInt8]>
+    let specialTable: ByteStringTable
     /// Matcher over the raw input (`normalized: false` tokens).
     let rawMatcher: TokenMatcher
     /// Matcher over normalized text (`normalized: true` tokens, patterns normalized).
@@ -52,18 +67,22 @@ struct AddedVocabulary: Sendable {
             if specialContents.insert(key).inserted { specialOrder.append(token) }
         }
         let modelSize = Int64(model.count)
+        var maxId: Int32? = nil
         for token in tokens {
             let key = Array(token.content.utf8)
-            if key.isEmpty || idToToken.values.contains(where: { $0.content.utf8.elementsEqual(key) }) { continue }
+            if key.isEmpty { continue }
+            // HF skips a token equal (all fields) to one already registered.
+            if let known = contentToId[key], let existing = idToToken[known], existing.sameFields(as: token) { continue }
             let id: Int32
             if let known = contentToId[key] ?? model.id(for: token.content) {
                 id = known
-            } else if let maxId = contentToId.values.max() {
+            } else if let maxId {
                 id = Int64(maxId) >= modelSize || modelSize == 0 ? maxId + 1 : Int32(truncatingIfNeeded: modelSize)
             } else {
                 id = Int32(truncatingIfNeeded: modelSize)
             }
             contentToId[key] = id
+            maxId = max(maxId ?? id, id)
             idToToken[id] = token
             if !specialContents.contains(key) { nonSpecial.append(token) }
         }
@@ -78,16 +97,32 @@ struct AddedVocabulary: Sendable {
                 raw.append(([UInt32](scalarsOf: token.content), id))
             }
         }
-        self.contentToId = contentToId
+        var contentTable = ByteStringTable(expectedCount: contentToId.count)
+        var contents: [String] = []
+        for token in tokens where !token.content.isEmpty {
+            guard let id = contentToId[Array(token.content.utf8)], contentTable.find(token.content) < 0 else { continue }
+            contentTable.insert(token.content, value: id)
+            contents.append(token.content)
+        }
+        var specialTable = ByteStringTable(expectedCount: specialOrder.count)
+        for token in specialOrder { specialTable.insert(token.content, value: 0) }
+        self.contentTable = contentTable
+        self.contents = contents
         self.idToToken = idToToken
-        self.specialContents = specialContents
+        self.specialTable = specialTable
         self.rawMatcher = TokenMatcher(patterns: raw)
         self.normalizedMatcher = TokenMatcher(patterns: normalized)
     }
 
     /// True if `content` is the content of a special token.
     func isSpecial(_ content: String) -> Bool {
-        specialContents.contains(Array(content.utf8))
+        specialTable.find(content) >= 0
+    }
+
+    /// Id of the added token with exactly this content.
+    func id(for content: String) -> Int32? {
+        let entry = contentTable.find(content)
+        return entry >= 0 ? contentTable.values[entry] : nil
     }
 
     /// HF `find_matches`: splits `s[range]` into pieces, those matching an added token carrying its id.

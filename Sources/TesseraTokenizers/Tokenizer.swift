@@ -63,21 +63,13 @@ public final class Tokenizer: Sendable {
         defaultPadding = config.padding
         addedTokens = config.addedTokens
         addedVocabulary = AddedVocabulary(tokens: config.addedTokens, model: config.model, normalizer: config.normalizer)
-        var extra = 0
-        for token in addedVocabulary.contentToId.keys {
-            let bytes = token
-            let inModel = bytes.withUnsafeBufferPointer { buffer -> Bool in
-                guard let p = buffer.baseAddress else { return false }
-                return config.model.vocab.find(p, buffer.count) >= 0
-            }
-            if !inModel { extra += 1 }
-        }
+        let extra = addedVocabulary.contents.filter { config.model.vocab.find($0) < 0 }.count
         vocabularySize = config.model.count + extra
     }
 
     /// Id of `token` (added tokens first, then the model vocabulary), compared by UTF-8 bytes.
     public func tokenId(for token: String) -> Int32? {
-        if let id = addedVocabulary.contentToId[Array(token.utf8)] { return id }
+        if let id = addedVocabulary.id(for: token) { return id }
         return model.id(for: token)
     }
 

@@ -7,7 +7,7 @@ struct Tessera: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "Neural text retrieval in Swift: tokenize, embed and search with Hugging Face encoders.",
-        subcommands: [TokenizeCommand.self, EmbedCommand.self, NearestCommand.self, ModelsCommand.self]
+        subcommands: [TokenizeCommand.self, EmbedCommand.self, NearestCommand.self, EvalCommand.self, ModelsCommand.self]
     )
 
     /// Runs the tool; every error becomes one line on stderr and exit status 1.

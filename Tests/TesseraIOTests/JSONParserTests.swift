@@ -24,7 +24,7 @@ import TesseraIO
         #expect(try parse("-12") == .number(-12))
         #expect(try parse("3.25e2") == .number(325))
         #expect(try parse("1E-2") == .number(0.01))
-        #expect(try parse("123456789012345678") == .number(123456789012345678))
+        #expect(try parse("123456789012345678") == .number(123456789012345680))
         #expect(try parse("\"hi\"") == .string("hi"))
         #expect(try parse("-0").doubleValue?.sign == .minus)
     }

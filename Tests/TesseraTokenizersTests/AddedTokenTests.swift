@@ -65,4 +65,18 @@ import Testing
         #expect(try t.encode("hellohello", addSpecialTokens: false).ids == [5, 5])
         #expect(t.vocabularySize == TinyTokenizer.vocabulary.count)
     }
+
+    @Test func laterEntryWithSameContentUpdatesTheFlags() throws {
+        // As HF: a second "[MASK]" entry with lstrip replaces the first's flags (same id).
+        let t = try Self.withAdded("""
+            {"id": 4, "content": "[MASK]", "lstrip": true, "normalized": false, "special": true},
+            {"id": 7, "content": "hello", "normalized": false},
+            {"id": 7, "content": "hello", "normalized": false}
+            """)
+        let e = try t.encode("a [MASK] hellohello", addSpecialTokens: false)
+        #expect(e.tokens == ["a", " [MASK]", "hello", "hello"])
+        #expect(e.ids == [14, 4, 5, 5])
+        #expect(e.offsets == [0..<1, 1..<8, 9..<14, 14..<19])
+        #expect(t.vocabularySize == TinyTokenizer.vocabulary.count)
+    }
 }

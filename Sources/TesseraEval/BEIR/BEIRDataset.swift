@@ -143,7 +143,7 @@ public struct BEIRDataset: Sendable {
             }
             if unknownDocs > 0 {
                 let n = unknownDocIDs.count
-                warnings.append("\(path): \(unknownDocs) judgment(s) name \(n) document\(n == 1 ? "" : "s") not in corpus.jsonl (\(sample(unknownDocIDs.sorted(by: utf8Less)))); kept: they count as relevant but cannot be retrieved")
+                warnings.append("\(path): \(unknownDocs) judgment(s) name \(n) document\(n == 1 ? "" : "s") not in corpus.jsonl (\(sample(unknownDocIDs.sorted(by: utf8Less)))); kept as judged, so the relevant ones lower recall as in trec_eval")
             }
             if unknownQueries > 0 {
                 let n = unknownQueryIDs.count

@@ -42,9 +42,15 @@ extension BM25Index {
     }
 
     /// Scores term postings into a dense per-document accumulator and keeps the `topK` best with a heap.
+    ///
+    /// `termCounts` holds term ids (positions in ``vocabulary``) with their weight in the query (occurrences);
+    /// an id outside the vocabulary is a programming error.
     public func search(termCounts: [(term: Int, count: Int)], topK: Int) -> [BM25Hit] {
         let n = documentCount
         guard topK > 0, n > 0, !termCounts.isEmpty else { return [] }
+        for (term, _) in termCounts {
+            precondition(term >= 0 && term < termCount, "term id \(term) outside the vocabulary (0..<\(termCount))")
+        }
         let scratch = scratchPool.take(documentCount: n)
         defer { scratchPool.give(scratch) }
         let scores = scratch.scores, touched = scratch.touched

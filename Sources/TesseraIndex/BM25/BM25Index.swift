@@ -221,7 +221,7 @@ public final class BM25IndexBuilder {
 
 extension BM25Index {
     /// Builds an index of `documents` (external id, text) in order.
-    public convenience init(documents: some Sequence<(id: String, text: String)>, analyzer: TextAnalyzer = .english,
+    public convenience init(documents: [(id: String, text: String)], analyzer: TextAnalyzer = .english,
                             parameters: BM25Parameters = BM25Parameters()) throws(IndexError) {
         let builder = BM25IndexBuilder(analyzer: analyzer, parameters: parameters)
         for d in documents { try builder.add(id: d.id, text: d.text) }

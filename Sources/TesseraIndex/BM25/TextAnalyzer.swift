@@ -2,11 +2,20 @@ import TesseraIO
 
 /// Turns text into index terms: Unicode word splitting, lowercasing, stop-word removal, stemming.
 ///
-/// The default, ``english``, mirrors bm25s's `bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer("english"))`:
-/// words are runs of two or more letters/digits/underscores (see ``WordSplitter`` for the one difference, combining
-/// marks), lowercased with Unicode's full mapping, the 33 English stop words are dropped (compared before
-/// stemming), and the rest are stemmed with the Snowball English ("Porter2") stemmer. Duplicates are kept: a term
-/// occurring twice in a query counts twice, as in bm25s.
+/// The default, ``english``, mirrors bm25s's `bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer("english"))`,
+/// i.e. the token pattern `(?u)\b\w\w+\b` on the lowercased text:
+/// - a word is a maximal run of letters (any script), numbers (any kind: `42`, `²³`, `ⅩⅡ`) and underscores; everything
+///   else separates words, so apostrophes and hyphens split (`don't` → `don` + `t`, `covid-19` → `covid` + `19`) and
+///   words shorter than two characters are dropped (`t`, `7`);
+/// - one deliberate difference: combining marks (and ZWJ/ZWNJ) stay inside the word they follow, where Python's `\w`
+///   would cut it (Devanagari vowel signs, decomposed accents); measured on SciFact (5,183 documents and 1,109
+///   queries) the terms are identical to bm25s's;
+/// - lowercasing is Unicode's full mapping (`ẞ` → `ß`, `İ` → `i̇`) with the final-sigma rule, as Python's
+///   `str.lower()`;
+/// - the 33 English stop words of bm25s (``StopWords/english``) are dropped, compared before stemming;
+/// - the rest are stemmed with the Snowball English ("Porter2") stemmer, ``EnglishStemmer``.
+///
+/// Duplicates are kept: a term occurring twice in a query counts twice, as in bm25s.
 public struct TextAnalyzer: Sendable, Equatable {
     /// How words are reduced to terms.
     public enum Stemming: String, Sendable, Equatable {

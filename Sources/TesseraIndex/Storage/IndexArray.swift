@@ -6,7 +6,18 @@ import TesseraIO
 
 /// The element types an index array file may hold (stored little-endian, densely packed).
 public enum IndexScalarType: String, Sendable, CaseIterable {
-    case int32, uint32, int64, float32, uint8, uint16
+    /// `Int32`.
+    case int32
+    /// `UInt32`.
+    case uint32
+    /// `Int64`.
+    case int64
+    /// `Float` (IEEE 754 binary32).
+    case float32
+    /// `UInt8`.
+    case uint8
+    /// `UInt16` (also used for raw fp16/bf16 bits).
+    case uint16
 
     /// Bytes per element.
     public var byteWidth: Int {
@@ -51,7 +62,8 @@ final class ArrayOwner: @unchecked Sendable {
 }
 
 /// A read-only, flat array of index scalars: either memory-mapped from an index folder or owned in memory
-/// (a freshly built index). Copies share the memory; it is freed when the last copy goes.
+/// (a freshly built index). Copies share the memory; it is freed (or unmapped) when the last copy goes, so keep the
+/// array alive while using ``buffer`` (or use ``withUnsafeBufferPointer(_:)``).
 public struct IndexArray<Element: IndexScalar>: RandomAccessCollection, @unchecked Sendable {
     /// The elements.
     public let buffer: UnsafeBufferPointer<Element>

@@ -105,7 +105,7 @@ public final class IndexFolder: @unchecked Sendable {
                         offsets: try array(name + ".offsets", as: Int64.self), name: "\(path)/\(name)")
     }
 
-    /// The documents' external ids (see ``IndexFolderWriter/addDocumentIDs(_:)-(some Sequence<String>)``).
+    /// The documents' external ids, as written by `IndexFolderWriter.addDocumentIDs`.
     public func documentIDs() throws(IndexError) -> StringTable {
         try strings(IndexFolderWriter.documentIDsName)
     }

@@ -14,6 +14,7 @@ struct EvalCommand: ParsableCommand {
         document id in descending byte order; the rank column is ignored. Means are over the queries of \
         the run that have judgments; judged queries missing from the run are left out, as trec_eval does \
         without -c, unless --complete is given. Skipped queries and other findings are reported on stderr.
+
         The qrels may be BEIR TSV (query-id corpus-id score, header optional) or TREC (qid 0 docid rel).
         """
     )

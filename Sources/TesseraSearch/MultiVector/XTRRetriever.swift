@@ -1,0 +1,85 @@
+/// XTR inference (PAPERS.md §2), exact version: for each query token retrieve its top-k' tokens over the
+/// whole corpus; candidates are the documents owning a retrieved token; each is scored with retrieved
+/// similarities only, imputing m_i (the k'-th retrieved score of query token i) where none was retrieved:
+/// f(Q, D) = (1/n) Σᵢ max(maxⱼ∈retrieved(i,D) ⟨qᵢ, dⱼ⟩, m_i).
+public struct XTRRetriever: Sendable {
+    /// The indexed token vectors.
+    public let corpus: TokenCorpus
+
+    /// Makes a retriever over `corpus`.
+    public init(corpus: TokenCorpus) { self.corpus = corpus }
+
+    /// The top-k' token rows and scores per query token (best first) and each token's m_i.
+    public func retrieveTokens(_ query: QueryTokens, kPrime: Int, threads: Int = 1) -> (tokens: [[ScoredDocument]], imputed: [Float]) {
+        let n = query.count
+        let workers = max(1, threads)
+        let perWorker = Locked([[TopK]](repeating: [], count: workers))
+        corpus.scan(query: query, threads: workers) { worker, chunk, scores in
+            var heaps = (0..<n).map { _ in TopK(k: kPrime) }
+            var thresholds = [Float](repeating: -.infinity, count: n)
+            for r in chunk {
+                let row = scores + (r - chunk.lowerBound) * n
+                for i in 0..<n where row[i] > thresholds[i] {
+                    heaps[i].insert(Int32(r), row[i])
+                    thresholds[i] = heaps[i].threshold
+                }
+            }
+            perWorker.mutate { all in
+                if all[worker].isEmpty { all[worker] = heaps } else {
+                    for i in 0..<n { for item in heaps[i].sorted() { all[worker][i].insert(item) } }
+                }
+            }
+        }
+        var tokens: [[ScoredDocument]] = []
+        var imputed: [Float] = []
+        let workerHeaps = perWorker.value.filter { !$0.isEmpty }
+        for i in 0..<n {
+            var merged = TopK(k: kPrime)
+            for heaps in workerHeaps { for item in heaps[i].sorted() { merged.insert(item) } }
+            let list = merged.sorted()
+            tokens.append(list)
+            imputed.append(list.last?.score ?? 0)
+        }
+        return (tokens, imputed)
+    }
+
+    /// The `topK` best documents for `query` with k' retrieved tokens per query token.
+    public func search(_ query: QueryTokens, topK: Int, kPrime: Int, threads: Int = 1) -> [ScoredDocument] {
+        let (tokens, imputed) = retrieveTokens(query, kPrime: kPrime, threads: threads)
+        return Self.score(retrieved: tokens, imputed: imputed, tokenDocuments: corpus.tokenDocuments, topK: topK)
+    }
+
+    /// Scores candidates from retrieved (token row, score) lists: per query token the best retrieved score
+    /// in each document, else m_i; the mean over query tokens.
+    public static func score(retrieved: [[ScoredDocument]], imputed: [Float], tokenDocuments: [Int32], topK: Int) -> [ScoredDocument] {
+        let n = retrieved.count
+        guard n > 0 else { return [] }
+        // (document, query token, score) triples, grouped by document.
+        var triples: [(doc: Int32, token: Int32, score: Float)] = []
+        triples.reserveCapacity(retrieved.reduce(0) { $0 + $1.count })
+        for (i, list) in retrieved.enumerated() {
+            for item in list { triples.append((tokenDocuments[Int(item.document)], Int32(i), item.score)) }
+        }
+        triples.sort { $0.doc != $1.doc ? $0.doc < $1.doc : $0.token < $1.token }
+        let imputedTotal = imputed.reduce(0, +)
+        var heap = TopK(k: topK)
+        var index = 0
+        while index < triples.count {
+            let doc = triples[index].doc
+            // Start from "every token imputed" and replace each retrieved token's m_i by its best score.
+            var total = imputedTotal
+            while index < triples.count && triples[index].doc == doc {
+                let token = triples[index].token
+                var best = triples[index].score
+                index += 1
+                while index < triples.count && triples[index].doc == doc && triples[index].token == token {
+                    best = max(best, triples[index].score)
+                    index += 1
+                }
+                total += max(best, imputed[Int(token)]) - imputed[Int(token)]
+            }
+            heap.insert(doc, total / Float(n))
+        }
+        return heap.sorted()
+    }
+}
