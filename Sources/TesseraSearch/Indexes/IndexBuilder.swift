@@ -1,0 +1,206 @@
+import Foundation
+import TesseraIndex
+import TesseraIO
+import TesseraKernels
+import TesseraModels
+
+/// Settings of an index build.
+public struct IndexBuildOptions: Sendable {
+    /// Document token budget (nil: the model's default, 256 for MiniLM).
+    public var maxLength: Int?
+    /// Texts per encoder batch.
+    public var batchSize: Int = 32
+    /// Encoder threads.
+    public var threads: Int = Parallel.availableCores
+    /// Matryoshka dimension stored by a dense index (nil: full).
+    public var dimension: Int?
+    /// Token filter of a token index: drop `[CLS]`/`[SEP]`.
+    public var skipSpecial = false
+    /// Token filter of a token index: drop punctuation pieces.
+    public var skipPunctuation = false
+    /// BM25 parameters stored as defaults in a BM25 index.
+    public var bm25 = BM25Parameters()
+    /// Called after each chunk with (documents done, tokens encoded).
+    public var progress: (@Sendable (Int, Int) -> Void)?
+
+    /// Default options.
+    public init() {}
+}
+
+/// What a build produced.
+public struct IndexBuildReport: Sendable {
+    /// Documents indexed.
+    public var documents: Int
+    /// Vectors stored (documents for dense, tokens for token indexes, 0 for BM25).
+    public var vectors: Int
+    /// Wall time.
+    public var seconds: Double
+    /// Size of the index folder on disk.
+    public var bytes: Int
+}
+
+/// Builds index folders from a BEIR corpus, streaming: documents are read, encoded and written in chunks,
+/// so memory stays bounded whatever the corpus size. Every folder also stores the document store
+/// (external ids, titles, texts) in document order.
+public enum IndexBuilder {
+    static let chunkDocuments = 1024
+
+    /// A dense index: one pooled (normalised, optionally Matryoshka-truncated) vector per document.
+    public static func buildDense(model: EmbeddingModel, corpus: String, destination: String, options: IndexBuildOptions) throws -> IndexBuildReport {
+        let start = Date()
+        let writer = try IndexFolderWriter(destination: destination, kind: .dense)
+        let width = options.dimension ?? model.dimension
+        guard width >= 1 && width <= model.dimension else {
+            throw IndexError(.invalidArgument, "dimension \(width) must be between 1 and the model's \(model.dimension)")
+        }
+        let vectors = try writer.beginArray("vectors", of: Float.self)
+        var store = try DocumentStoreWriter(writer: writer)
+        let reader = try CorpusReader(path: corpus)
+        let embed = EmbedOptions(dimension: options.dimension, maxLength: options.maxLength, batchSize: options.batchSize, threads: options.threads)
+        var tokens = 0
+        while true {
+            let records = try reader.next(chunkDocuments)
+            if records.isEmpty { break }
+            let inputs = try records.map { try model.tokenize($0.encodedText, maxLength: options.maxLength) }
+            let out = try model.embed(inputs: inputs, options: embed)
+            try out.withUnsafeBufferPointer { try vectors.append($0) }
+            try store.append(records)
+            tokens += inputs.reduce(0) { $0 + $1.ids.count }
+            options.progress?(reader.count, tokens)
+        }
+        try vectors.finish()
+        try store.finish()
+        writer.model = try model.identity()
+        writer.dimension = width
+        writer.parameters = modelParameters(model, options: options)
+        writer.counts = ["documents": reader.count]
+        try writer.commit()
+        return IndexBuildReport(documents: reader.count, vectors: reader.count, seconds: Date().timeIntervalSince(start),
+                                bytes: folderBytes(destination))
+    }
+
+    /// A token index: every kept token's L2-normalised last hidden state, its vocabulary id, and document offsets.
+    public static func buildTokens(model: EmbeddingModel, corpus: String, destination: String, options: IndexBuildOptions) throws -> IndexBuildReport {
+        let start = Date()
+        let writer = try IndexFolderWriter(destination: destination, kind: .tokens)
+        let filter = TokenFilter(tokenizer: model.tokenizer, skipSpecial: options.skipSpecial, skipPunctuation: options.skipPunctuation)
+        let vectors = try writer.beginArray("vectors", of: Float.self)
+        let tokenIDs = try writer.beginArray("token_ids", of: Int32.self)
+        var offsets: [Int64] = [0]
+        var store = try DocumentStoreWriter(writer: writer)
+        let reader = try CorpusReader(path: corpus)
+        let embed = EmbedOptions(maxLength: options.maxLength, batchSize: options.batchSize, threads: options.threads)
+        let d = model.dimension
+        var encoded = 0
+        while true {
+            let records = try reader.next(chunkDocuments)
+            if records.isEmpty { break }
+            let inputs = try records.map { try model.tokenize($0.encodedText, maxLength: options.maxLength) }
+            let out = try model.embedTokens(inputs: inputs, options: embed, normalize: true)
+            var keptVectors: [Float] = []
+            var keptIDs: [Int32] = []
+            keptVectors.reserveCapacity(out.vectors.count)
+            for (i, input) in inputs.enumerated() {
+                for (t, id) in input.ids.enumerated() where filter.keeps(id) {
+                    let row = out.offsets[i] + t
+                    keptVectors.append(contentsOf: out.vectors[(row * d)..<((row + 1) * d)])
+                    keptIDs.append(id)
+                }
+                offsets.append(Int64(tokenIDs.count + keptIDs.count))
+            }
+            try vectors.append(keptVectors)
+            try tokenIDs.append(keptIDs)
+            try store.append(records)
+            encoded += out.offsets.last ?? 0
+            options.progress?(reader.count, encoded)
+        }
+        try vectors.finish()
+        let tokenCount = tokenIDs.count
+        try tokenIDs.finish()
+        try writer.addArray("document_offsets", offsets)
+        try store.finish()
+        writer.model = try model.identity()
+        writer.dimension = d
+        var parameters = modelParameters(model, options: options)
+        parameters.entries.append((key: "skip_special", value: .bool(options.skipSpecial)))
+        parameters.entries.append((key: "skip_punctuation", value: .bool(options.skipPunctuation)))
+        parameters.entries.append((key: "vocabulary_size", value: .number(Double(model.tokenizer.vocabularySize))))
+        writer.parameters = parameters
+        writer.counts = ["documents": reader.count, "tokens": tokenCount]
+        try writer.commit()
+        return IndexBuildReport(documents: reader.count, vectors: tokenCount, seconds: Date().timeIntervalSince(start),
+                                bytes: folderBytes(destination))
+    }
+
+    /// A BM25 index (no model): analysed title + text.
+    public static func buildBM25(corpus: String, destination: String, options: IndexBuildOptions) throws -> IndexBuildReport {
+        let start = Date()
+        let builder = BM25IndexBuilder(parameters: options.bm25)
+        let reader = try CorpusReader(path: corpus)
+        while true {
+            let chunk = try reader.next(chunkDocuments)
+            if chunk.isEmpty { break }
+            for r in chunk { try builder.add(id: r.id ?? "", text: r.encodedText) }
+            options.progress?(reader.count, 0)
+        }
+        // A BM25 folder stores external ids with its postings (no titles or texts: dense and token
+        // indexes carry the full document store).
+        try builder.build().write(to: destination)
+        return IndexBuildReport(documents: reader.count, vectors: 0, seconds: Date().timeIntervalSince(start),
+                                bytes: folderBytes(destination))
+    }
+
+    static func modelParameters(_ model: EmbeddingModel, options: IndexBuildOptions) -> JSONObject {
+        var p = JSONObject()
+        p.entries.append((key: "model_folder", value: .string(model.folder)))
+        p.entries.append((key: "max_length", value: .number(Double(options.maxLength ?? model.defaultMaxLength))))
+        p.entries.append((key: "pooling", value: .string(model.pipeline.pooling.rawValue)))
+        return p
+    }
+
+    /// Total size of the files in a folder.
+    public static func folderBytes(_ path: String) -> Int {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: path) else { return 0 }
+        return names.reduce(0) { total, name in
+            total + ((try? fm.attributesOfItem(atPath: path + "/" + name)[.size] as? Int) ?? 0)
+        }
+    }
+}
+
+/// Streams the document store (ids, titles, texts) into an index folder.
+struct DocumentStoreWriter {
+    let writer: IndexFolderWriter
+    let titles: IndexArrayStream<UInt8>
+    let texts: IndexArrayStream<UInt8>
+    var ids: [String] = []
+    var titleOffsets: [Int64] = [0]
+    var textOffsets: [Int64] = [0]
+
+    init(writer: IndexFolderWriter) throws {
+        self.writer = writer
+        titles = try writer.beginArray("titles.bytes", of: UInt8.self)
+        texts = try writer.beginArray("texts.bytes", of: UInt8.self)
+    }
+
+    mutating func append(_ records: [TextRecord]) throws {
+        var titleBytes: [UInt8] = [], textBytes: [UInt8] = []
+        for r in records {
+            ids.append(r.id ?? "")
+            titleBytes.append(contentsOf: (r.title ?? "").utf8)
+            textBytes.append(contentsOf: r.text.utf8)
+            titleOffsets.append(titleOffsets[titleOffsets.count - 1] + Int64((r.title ?? "").utf8.count))
+            textOffsets.append(textOffsets[textOffsets.count - 1] + Int64(r.text.utf8.count))
+        }
+        try titles.append(titleBytes)
+        try texts.append(textBytes)
+    }
+
+    func finish() throws {
+        try titles.finish()
+        try texts.finish()
+        try writer.addArray("titles.offsets", titleOffsets)
+        try writer.addArray("texts.offsets", textOffsets)
+        try writer.addDocumentIDs(ids)
+    }
+}

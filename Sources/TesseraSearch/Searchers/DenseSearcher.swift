@@ -1,0 +1,44 @@
+import TesseraIndex
+import TesseraModels
+
+/// Exact dense search over a `dense` index folder.
+public final class DenseSearcher: Searcher {
+    /// The index folder.
+    public let folder: IndexFolder
+    /// The query model (checked against the index's).
+    public let model: EmbeddingModel
+    /// External ids.
+    public let documentIDs: StringTable
+    let retriever: DenseRetriever
+    let vectors: IndexArray<Float>
+    let queryMaxLength: Int?
+
+    /// Opens `path` for queries encoded by `model`; refuses an index built by another model.
+    public init(path: String, model: EmbeddingModel, options: SearchOptions, verifyChecksums: Bool = true) throws {
+        folder = try IndexFolder(path: path, kind: .dense, verifyChecksums: verifyChecksums)
+        let stored = folder.manifest.dimension ?? 0
+        try folder.manifest.requireModel(try model.identity(), dimension: stored, folder: path)
+        self.model = model
+        documentIDs = try folder.documentIDs()
+        let count = try folder.count("documents")
+        vectors = try folder.array("vectors", as: Float.self, count: count * stored)
+        if let dim = options.dimension, dim < 1 || dim > stored {
+            throw IndexError(.invalidArgument, "--dim \(dim) must be between 1 and the index's \(stored)")
+        }
+        guard let base = vectors.buffer.baseAddress, count > 0 else { throw IndexError(.invalidArray, "\(path): index has no documents") }
+        retriever = DenseRetriever(vectors: base, count: count,
+                                   storedDimension: stored, dimension: options.dimension, owner: folder)
+        queryMaxLength = options.denseQueryMaxLength
+    }
+
+    public var documentIDsChecksum: String { folder.documentIDsChecksum }
+
+    public func prepare(_ text: String) throws -> PreparedQuery {
+        .vector(try model.embed(inputs: [try model.tokenize(text, maxLength: queryMaxLength)], options: EmbedOptions(threads: 1)))
+    }
+
+    public func search(_ query: PreparedQuery, topK: Int) throws -> [ScoredDocument] {
+        guard case .vector(let v) = query else { throw MismatchedQuery() }
+        return retriever.search(queries: v, queryDimension: v.count, topK: topK)[0]
+    }
+}

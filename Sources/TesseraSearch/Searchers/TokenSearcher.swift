@@ -1,0 +1,84 @@
+import TesseraIndex
+import TesseraIO
+import TesseraModels
+
+/// Multi-vector search over a `tokens` index folder: ColBERT MaxSim, XTR or AligneR.
+public final class TokenSearcher: Searcher {
+    /// The index folder.
+    public let folder: IndexFolder
+    /// The query model (checked against the index's).
+    public let model: EmbeddingModel
+    /// External ids.
+    public let documentIDs: StringTable
+    /// The token vectors.
+    public let corpus: TokenCorpus
+    /// Which scoring runs.
+    public let mode: SearchMode
+    let options: SearchOptions
+    let filter: TokenFilter
+    let aligner: AlignerRetriever?
+
+    /// Opens `path` for `mode` (colbert, xtr or aligner) with queries encoded by `model`.
+    public init(path: String, model: EmbeddingModel, mode: SearchMode, options: SearchOptions, verifyChecksums: Bool = true) throws {
+        guard [.colbert, .xtr, .aligner].contains(mode) else { throw IndexError(.invalidArgument, "mode \(mode) does not read a token index") }
+        folder = try IndexFolder(path: path, kind: .tokens, verifyChecksums: verifyChecksums)
+        try folder.manifest.requireModel(try model.identity(), dimension: model.dimension, folder: path)
+        self.model = model
+        self.mode = mode
+        self.options = options
+        documentIDs = try folder.documentIDs()
+        let documents = try folder.count("documents")
+        let tokens = try folder.count("tokens")
+        let d = model.dimension
+        let vectors = try folder.array("vectors", as: Float.self, count: tokens * d)
+        let ids = try folder.array("token_ids", as: Int32.self, count: tokens)
+        let offsets = try folder.array("document_offsets", as: Int64.self, count: documents + 1)
+        let offsetList = offsets.map(Int.init)
+        guard offsetList.first == 0, offsetList.last == tokens, zip(offsetList, offsetList.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+            throw IndexError(.invalidArray, "\(path)/document_offsets.bin: offsets are not a valid partition of \(tokens) tokens")
+        }
+        guard let base = vectors.buffer.baseAddress, tokens > 0 else { throw IndexError(.invalidArray, "\(path): index has no tokens") }
+        corpus = TokenCorpus(vectors: base, dimension: d, documentOffsets: offsetList, tokenIds: ids.buffer.baseAddress, owner: folder)
+        let parameters = folder.manifest.parameters
+        filter = TokenFilter(tokenizer: model.tokenizer, skipSpecial: parameters["skip_special"]?.boolValue ?? false,
+                             skipPunctuation: parameters["skip_punctuation"]?.boolValue ?? false)
+        if mode == .aligner {
+            let salience = InverseDocumentFrequencySalience(corpus: corpus, vocabularySize: model.tokenizer.vocabularySize)
+            aligner = AlignerRetriever(corpus: corpus, salience: salience, beta: options.beta)
+        } else {
+            aligner = nil
+        }
+    }
+
+    public var documentIDsChecksum: String { folder.documentIDsChecksum }
+
+    public func prepare(_ text: String) throws -> PreparedQuery {
+        let input = try model.tokenize(text, maxLength: options.queryMaxLength ?? 64)
+        let out = try model.embedTokens(inputs: [input], options: EmbedOptions(threads: 1), normalize: true)
+        var vectors: [Float] = []
+        var ids: [Int32] = []
+        let d = model.dimension
+        for (t, id) in input.ids.enumerated() where filter.keeps(id) {
+            vectors.append(contentsOf: out.vectors[(t * d)..<((t + 1) * d)])
+            ids.append(id)
+        }
+        if ids.isEmpty {  // a query of only filtered tokens: keep them all rather than return nothing
+            vectors = out.vectors
+            ids = input.ids
+        }
+        return .tokens(QueryTokens(vectors: vectors, tokenIds: ids, dimension: d))
+    }
+
+    public func search(_ query: PreparedQuery, topK: Int) throws -> [ScoredDocument] {
+        guard case .tokens(let q) = query else { throw MismatchedQuery() }
+        switch mode {
+        case .colbert:
+            return ColBERTRetriever(corpus: corpus).search(q, topK: topK, threads: options.threads)
+        case .xtr:
+            return XTRRetriever(corpus: corpus).search(q, topK: topK, kPrime: options.kPrime, threads: options.threads)
+        default:
+            guard let aligner else { throw MismatchedQuery() }
+            return aligner.search(q, topK: topK, alignment: options.alignment, threads: options.threads)
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import TesseraEval
+import TesseraIO
+import TesseraIndex
+import TesseraModels
+import TesseraSearch
+
+/// Index-building settings that change what an index holds (part of the cache key of `beir`).
+struct IndexArguments: ParsableArguments {
+    @Option(name: .long, help: "Document token budget (default: the model's, 256 for MiniLM).")
+    var docMaxLength: Int?
+    @Flag(name: .long, help: "Token index: do not index [CLS] and [SEP] (queries are filtered the same way).")
+    var skipSpecial = false
+    @Flag(name: .long, help: "Token index: do not index punctuation pieces (queries are filtered the same way).")
+    var skipPunctuation = false
+    @Option(name: .long, help: "Where built indexes are kept (default: <cache>/indexes).")
+    var indexDir: String?
+    @Flag(name: .long, help: "Rebuild the index even if a matching one exists.")
+    var rebuild = false
+    @Option(name: .long, help: "Encoder threads for building.")
+    var buildThreads: Int = ProcessInfo.processInfo.activeProcessorCount
+}
+
+/// `tessera beir`: build (or reuse) an index for a BEIR dataset, search its queries and evaluate.
+struct BEIRCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "beir",
+        abstract: "Evaluate a retrieval mode on a BEIR dataset: build or reuse the index, search, score with trec_eval rules.",
+        discussion: "Latency is measured per query, single query at a time: encode_ms is the query encoder, latency_ms the search."
+    )
+
+    @Option(name: .long, help: "BEIR dataset folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv).")
+    var data: String
+    @Option(name: .long, help: "Model folder or cached model name (not needed for bm25).")
+    var model: String?
+    @Option(name: .long, help: "dense, colbert, xtr, aligner, bm25 or hybrid.")
+    var mode: String
+    @Option(name: .long, help: "Qrels split.")
+    var split: String = "test"
+    @Flag(name: .long, help: "Print one JSON object.")
+    var json = false
+    @Option(name: .customLong("run"), help: "Also write the run to this TREC file.")
+    var runOutput: String?
+    @OptionGroup var indexing: IndexArguments
+    @OptionGroup var search: SearchArguments
+
+    func validate() throws {
+        guard let m = SearchMode(rawValue: mode) else {
+            throw ValidationError("--mode must be one of \(SearchMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let modes = m == .hybrid ? try [search.hybridModes().0, search.hybridModes().1] : [m]
+        if modes.contains(where: { $0 != .bm25 }) && model == nil { throw ValidationError("--model is required for --mode \(mode)") }
+    }
+
+    func run() throws {
+        let searchMode = SearchMode(rawValue: mode) ?? .dense
+        let dataset = try BEIRDataset.load(folder: data, split: split)
+        for warning in dataset.warnings { printError("tessera: warning: \(warning)") }
+        let parts = searchMode == .hybrid ? [try search.hybridModes().0, try search.hybridModes().1] : [searchMode]
+        var indexes: [String] = []
+        var buildSeconds = 0.0
+        var indexBytes = 0
+        for part in parts {
+            let (path, seconds) = try ensureIndex(kind: part.indexKind ?? .dense, data: data, model: model, indexing: indexing, quiet: json)
+            indexes.append(path)
+            buildSeconds += seconds
+            indexBytes += IndexBuilder.folderBytes(path)
+        }
+        var models: [String: EmbeddingModel] = [:]
+        let searcher = try openSearcher(mode: searchMode, indexes: indexes, model: model, arguments: search, models: &models)
+        let ids = dataset.judgedQueryIDs
+        var rankings: Run = [:]
+        var encodeMs: [Double] = []
+        var searchMs: [Double] = []
+        let documentIDs = searcher.documentIDs
+        for id in ids {
+            let text = dataset.queries.text(of: id) ?? ""
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let prepared = try searcher.prepare(text)
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            let hits = try searcher.search(prepared, topK: search.topK)
+            let t2 = DispatchTime.now().uptimeNanoseconds
+            encodeMs.append(Double(t1 - t0) / 1e6)
+            searchMs.append(Double(t2 - t1) / 1e6)
+            rankings[id] = hits.map { (docID: documentIDs[Int($0.document)], score: Double($0.score)) }
+        }
+        if let runOutput { try TRECRun(rankings: rankings, queryIDs: ids, tag: "tessera-\(mode)").write(to: runOutput) }
+        let evaluation = Evaluator(qrels: dataset.qrels).evaluate(rankings, metrics: Metric.standard)
+        let name = URL(fileURLWithPath: data).standardizedFileURL.lastPathComponent
+        let report = BEIRReport(dataset: name, mode: mode, evaluation: evaluation, encodeMs: encodeMs, searchMs: searchMs,
+                                indexBytes: indexBytes, buildSeconds: buildSeconds, settings: settingsDescription(searchMode))
+        print(json ? report.json() : report.table())
+    }
+
+    func settingsDescription(_ mode: SearchMode) -> String {
+        var parts = ["top-k \(search.topK)"]
+        switch mode {
+        case .xtr: parts.append("k' \(search.kPrime)")
+        case .aligner: parts += ["alignment \(search.alignment)", "prune \(search.prune)"]
+        case .hybrid: parts += ["\(search.hybrid)", "fusion \(search.fusion)" + (search.fusion == "score" ? " w \(search.weight)" : ""), "k' \(search.kPrime)"]
+        default: break
+        }
+        if [.xtr, .colbert, .aligner, .hybrid].contains(mode) { parts.append("query max length \(search.queryMaxLength)") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// The figures `tessera beir` prints.
+struct BEIRReport {
+    var dataset: String
+    var mode: String
+    var evaluation: Evaluation
+    var encodeMs: [Double]
+    var searchMs: [Double]
+    var indexBytes: Int
+    var buildSeconds: Double
+    var settings: String
+
+    func value(_ metric: Metric) -> Double { evaluation.mean(metric) ?? 0 }
+
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let rank = p / 100 * Double(sorted.count - 1)
+        let lo = Int(rank.rounded(.down)), hi = Int(rank.rounded(.up))
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - Double(lo))
+    }
+
+    static func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
+
+    func json() -> String {
+        func n(_ x: Double) -> String { String(format: "%.6g", x) }
+        return "{\"dataset\": \"\(dataset)\", \"mode\": \"\(mode)\", \"queries\": \(evaluation.queryCount), "
+            + "\"ndcg@10\": \(n(value(.ndcg(10)))), \"recall@100\": \(n(value(.recall(100)))), \"mrr@10\": \(n(value(.mrr(10)))), "
+            + "\"map@100\": \(n(value(.map(100)))), \"p@10\": \(n(value(.precision(10)))), "
+            + "\"latency_ms\": {\"mean\": \(n(Self.mean(searchMs))), \"p50\": \(n(Self.percentile(searchMs, 50))), \"p95\": \(n(Self.percentile(searchMs, 95)))}, "
+            + "\"encode_ms\": {\"mean\": \(n(Self.mean(encodeMs)))}, \"index_bytes\": \(indexBytes), \"build_seconds\": \(n(buildSeconds)), "
+            + "\"settings\": \"\(settings)\"}"
+    }
+
+    func table() -> String {
+        [
+            "dataset \(dataset), mode \(mode) (\(settings)), \(evaluation.queryCount) queries",
+            String(format: "nDCG@10 %.4f  Recall@100 %.4f  MRR@10 %.4f  MAP@100 %.4f  P@10 %.4f",
+                   value(.ndcg(10)), value(.recall(100)), value(.mrr(10)), value(.map(100)), value(.precision(10))),
+            String(format: "search latency ms: mean %.2f  p50 %.2f  p95 %.2f; query encoding mean %.2f ms",
+                   Self.mean(searchMs), Self.percentile(searchMs, 50), Self.percentile(searchMs, 95), Self.mean(encodeMs)),
+            String(format: "index %.1f MB, built in %.1f s", Double(indexBytes) / 1e6, buildSeconds),
+        ].joined(separator: "\n")
+    }
+}

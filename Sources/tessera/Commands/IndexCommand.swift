@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import TesseraIndex
+import TesseraModels
+import TesseraSearch
+
+/// `tessera index`: build an index folder from a BEIR corpus.
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Build an index folder (dense vectors, token vectors or BM25 postings) from a corpus.jsonl.",
+        discussion: "The folder is written under a temporary name and renamed into place: an existing index at --out is replaced only when the new one is complete."
+    )
+
+    @Option(name: .long, help: "Model folder or cached model name (not needed for --kind bm25).")
+    var model: String?
+    @Option(name: .long, help: "BEIR corpus.jsonl (_id, title, text).")
+    var corpus: String
+    @Option(name: .long, help: "Index folder to write.")
+    var out: String
+    @Option(name: .long, help: "dense, tokens or bm25.")
+    var kind: String
+    @Option(name: .long, help: "Document token budget (default: the model's, 256 for MiniLM).")
+    var maxLength: Int?
+    @Option(name: .long, help: "Dense: Matryoshka dimension stored.")
+    var dim: Int?
+    @Flag(name: .long, help: "Tokens: do not index [CLS] and [SEP].")
+    var skipSpecial = false
+    @Flag(name: .long, help: "Tokens: do not index punctuation pieces.")
+    var skipPunctuation = false
+    @Option(name: .long, help: "BM25 k1 stored as the default.")
+    var k1: Double = 1.5
+    @Option(name: .long, help: "BM25 b stored as the default.")
+    var b: Double = 0.75
+    @Option(name: .long, help: "Texts per encoder batch.")
+    var batchSize: Int = 32
+    @Option(name: .long, help: "Encoder threads (default: every core).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(name: .long, help: "No progress or summary on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        guard ["dense", "tokens", "bm25"].contains(kind) else { throw ValidationError("--kind must be dense, tokens or bm25") }
+        if kind != "bm25" && model == nil { throw ValidationError("--model is required for --kind \(kind)") }
+        if batchSize < 1 || threads < 1 { throw ValidationError("--batch-size and --threads must be at least 1") }
+    }
+
+    func run() throws {
+        let progress = ProgressBar(label: "indexing", total: countLines(corpus), enabled: !quiet)
+        var options = IndexBuildOptions()
+        options.maxLength = maxLength
+        options.dimension = dim
+        options.skipSpecial = skipSpecial
+        options.skipPunctuation = skipPunctuation
+        options.bm25 = BM25Parameters(k1: k1, b: b)
+        options.batchSize = batchSize
+        options.threads = threads
+        let bar = UncheckedBox(progress)
+        options.progress = { done, tokens in bar.value.update(done: done, tokens: tokens) }
+        let report = try buildIndex(kind: kind, model: model, corpus: corpus, destination: out, options: options)
+        progress.finish()
+        if !quiet {
+            printError(String(format: "indexed %d documents (%d vectors) in %.1f s: %@, %.1f MB", report.documents, report.vectors,
+                              report.seconds, out, Double(report.bytes) / 1e6))
+        }
+    }
+}
+
+/// Builds one index kind (shared by `index` and `beir`).
+func buildIndex(kind: String, model: String?, corpus: String, destination: String, options: IndexBuildOptions) throws -> IndexBuildReport {
+    switch kind {
+    case "bm25":
+        return try IndexBuilder.buildBM25(corpus: corpus, destination: destination, options: options)
+    default:
+        guard let model else { throw ValidationError("--model is required for --kind \(kind)") }
+        let loaded = try EmbeddingModel(folder: try ModelStore.resolve(model))
+        if kind == "dense" {
+            return try IndexBuilder.buildDense(model: loaded, corpus: corpus, destination: destination, options: options)
+        }
+        return try IndexBuilder.buildTokens(model: loaded, corpus: corpus, destination: destination, options: options)
+    }
+}
+
+/// Lets a non-Sendable value travel into a `@Sendable` callback that runs on one thread at a time.
+final class UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

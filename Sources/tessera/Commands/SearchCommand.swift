@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import TesseraEval
+import TesseraIO
+import TesseraModels
+import TesseraSearch
+
+/// `tessera search`: run queries against an index and write a TREC run.
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Search an index with JSON lines queries (_id, text) and write a TREC run file.",
+        discussion: "A hybrid (--mode hybrid) takes two --index folders, fused as --hybrid names them (default xtr,bm25)."
+    )
+
+    @Option(name: .long, help: "Index folder (twice for --mode hybrid).")
+    var index: [String]
+    @Option(name: .long, help: "queries.jsonl (_id, text).")
+    var queries: String
+    @Option(name: .long, help: "dense, colbert, xtr, aligner, bm25 or hybrid.")
+    var mode: String
+    @Option(name: .long, help: "Query model (default: the model folder recorded in the index).")
+    var model: String?
+    @Option(name: .long, help: "Only the queries judged in this qrels file.")
+    var qrels: String?
+    @Option(name: .long, help: "TREC run file to write.")
+    var out: String
+    @Option(name: .long, help: "Run tag (6th column).")
+    var tag: String = "tessera"
+    @OptionGroup var search: SearchArguments
+
+    func validate() throws {
+        guard SearchMode(rawValue: mode) != nil else {
+            throw ValidationError("--mode must be one of \(SearchMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let searchMode = SearchMode(rawValue: mode) ?? .dense
+        var models: [String: EmbeddingModel] = [:]
+        let searcher = try openSearcher(mode: searchMode, indexes: index, model: model, arguments: search, models: &models)
+        let loaded = try BEIRDataset.loadQueries(path: queries)
+        var ids = loaded.ids
+        if let qrels {
+            let judged = try Qrels.load(path: qrels)
+            let keep = Set(judged.queryIDs)
+            ids = ids.filter { keep.contains($0) }
+        }
+        var run: Run = [:]
+        let documentIDs = searcher.documentIDs
+        for id in ids {
+            let hits = try searcher.search(loaded.text(of: id) ?? "", topK: search.topK)
+            run[id] = hits.map { (docID: documentIDs[Int($0.document)], score: Double($0.score)) }
+        }
+        try TRECRun(rankings: run, queryIDs: ids, tag: tag).write(to: out, tag: tag)
+        printError("searched \(ids.count) queries (\(mode)) -> \(out)")
+    }
+}

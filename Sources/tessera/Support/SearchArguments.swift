@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import TesseraIndex
+import TesseraModels
+import TesseraSearch
+
+/// Search settings shared by `search`, `beir` and `adapt`.
+struct SearchArguments: ParsableArguments {
+    @Option(name: .long, help: "Documents returned per query.")
+    var topK: Int = 100
+    @Option(name: .long, help: "XTR: tokens retrieved per query token (k').")
+    var kPrime: Int = 1000
+    @Option(name: .long, help: "AligneR alignment: k<N> (top-k, e.g. k1, k4) or p<percent> (top-p, e.g. p1.5).")
+    var alignment: String = "k1"
+    @Option(name: .long, help: "AligneR: fraction β of each document's tokens kept by salience (1 = no pruning).")
+    var prune: Double = 1
+    @Option(name: .long, help: "Query token budget for multi-vector modes.")
+    var queryMaxLength: Int = 64
+    @Option(name: .long, help: "Matryoshka dimension for dense search.")
+    var dim: Int?
+    @Option(name: .long, help: "Threads used by one query.")
+    var threads: Int = 1
+    @Option(name: .long, help: "BM25 k1 (default: the index's, 1.5).")
+    var k1: Double?
+    @Option(name: .long, help: "BM25 b (default: the index's, 0.75).")
+    var b: Double?
+    @Option(name: .long, help: "Hybrid: the two modes fused, e.g. xtr,bm25 (indexes given in the same order).")
+    var hybrid: String = "xtr,bm25"
+    @Option(name: .long, help: "Hybrid fusion: rrf (reciprocal rank, k = 60) or score (min-max normalised scores).")
+    var fusion: String = "rrf"
+    @Option(name: .long, help: "Hybrid score fusion: weight of the first mode (the second gets 1 - w).")
+    var weight: Double = 0.5
+
+    func validate() throws {
+        if topK < 1 { throw ValidationError("--top-k must be at least 1") }
+        if kPrime < 1 { throw ValidationError("--k-prime must be at least 1") }
+        if Alignment(alignment) == nil { throw ValidationError("--alignment must look like k1, k4, p1.5") }
+        if !(prune > 0 && prune <= 1) { throw ValidationError("--prune must be in (0, 1]") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if !["rrf", "score"].contains(fusion) { throw ValidationError("--fusion must be rrf or score") }
+        _ = try hybridModes()
+    }
+
+    func hybridModes() throws -> (SearchMode, SearchMode) {
+        let parts = hybrid.split(separator: ",").map { SearchMode(rawValue: String($0)) }
+        guard parts.count == 2, let a = parts[0], let b = parts[1], a != .hybrid, b != .hybrid else {
+            throw ValidationError("--hybrid must name two modes, e.g. xtr,bm25")
+        }
+        return (a, b)
+    }
+
+    var options: SearchOptions {
+        var o = SearchOptions()
+        o.topK = topK
+        o.kPrime = kPrime
+        o.alignment = Alignment(alignment) ?? .topK(1)
+        o.beta = prune
+        o.queryMaxLength = queryMaxLength
+        o.dimension = dim
+        o.threads = threads
+        if k1 != nil || b != nil { o.bm25 = BM25Parameters(k1: k1 ?? 1.5, b: b ?? 0.75) }
+        o.fusion = fusion == "rrf" ? .reciprocalRank(k: 60) : .normalizedScore(weights: [weight, 1 - weight])
+        return o
+    }
+}
+
+/// Opens the searcher for `mode` over `indexes` (two for a hybrid). The model comes from `--model` or from
+/// the folder recorded in the index manifest.
+func openSearcher(mode: SearchMode, indexes: [String], model: String?, arguments: SearchArguments,
+                  models: inout [String: EmbeddingModel]) throws -> any Searcher {
+    func loadModel(for index: String) throws -> EmbeddingModel {
+        var folder = try model.map { try ModelStore.resolve($0) }
+        if folder == nil {
+            let manifest = try IndexFolder(path: index, verifyChecksums: false).manifest
+            folder = manifest.parameters["model_folder"]?.stringValue
+        }
+        guard let folder else { throw ValidationError("--model is required: \(index) does not record its model folder") }
+        if let cached = models[folder] { return cached }
+        let loaded = try EmbeddingModel(folder: folder)
+        models[folder] = loaded
+        return loaded
+    }
+    func single(_ mode: SearchMode, _ index: String) throws -> any Searcher {
+        switch mode {
+        case .dense: return try DenseSearcher(path: index, model: try loadModel(for: index), options: arguments.options)
+        case .colbert, .xtr, .aligner:
+            return try TokenSearcher(path: index, model: try loadModel(for: index), mode: mode, options: arguments.options)
+        case .bm25: return try BM25Searcher(path: index, parameters: arguments.options.bm25)
+        case .hybrid: throw ValidationError("a hybrid cannot contain a hybrid")
+        }
+    }
+    if mode == .hybrid {
+        guard indexes.count == 2 else { throw ValidationError("--mode hybrid needs two --index folders (for \(arguments.hybrid))") }
+        let (a, b) = try arguments.hybridModes()
+        return try HybridSearcher(try single(a, indexes[0]), try single(b, indexes[1]), fusion: arguments.options.fusion,
+                                  depth: max(1000, arguments.topK))
+    }
+    guard indexes.count == 1 else { throw ValidationError("--mode \(mode.rawValue) takes exactly one --index") }
+    return try single(mode, indexes[0])
+}
