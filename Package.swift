@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "TesseraIndex", dependencies: ["TesseraKernels", "TesseraIO"]),
         .target(name: "TesseraEval", dependencies: ["TesseraIO"]),
         .target(name: "TesseraSearch", dependencies: ["TesseraKernels", "TesseraIndex", "TesseraModels", "TesseraIO"]),
+        // Fixture builders shared by test targets (tiny random models); not a product.
+        .target(name: "TesseraTestSupport", path: "Sources/TesseraTestSupport"),
         .executableTarget(
             name: "tessera",
             dependencies: [
@@ -50,12 +52,12 @@ let package = Package(
         .testTarget(name: "TesseraIOTests", dependencies: ["TesseraIO"]),
         .testTarget(name: "TesseraTokenizersTests", dependencies: ["TesseraTokenizers"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "TesseraModelsTests", dependencies: ["TesseraModels"],
+        .testTarget(name: "TesseraModelsTests", dependencies: ["TesseraModels", "TesseraTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraIndexTests", dependencies: ["TesseraIndex"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraEvalTests", dependencies: ["TesseraEval"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TesseraSearchTests", dependencies: ["TesseraSearch"]),
-        .testTarget(name: "TesseraCLITests", dependencies: ["tessera", "TesseraIO"]),
+        .testTarget(name: "TesseraSearchTests", dependencies: ["TesseraSearch", "TesseraTestSupport"]),
+        .testTarget(name: "TesseraCLITests", dependencies: ["tessera", "TesseraIO", "TesseraTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

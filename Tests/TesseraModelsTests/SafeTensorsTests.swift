@@ -1,29 +1,8 @@
 import Foundation
 import Testing
 import TesseraIO
+import TesseraTestSupport
 @testable import TesseraModels
-
-/// Builds a safetensors file from (name, dtype, shape, bytes) entries, optionally breaking it.
-func makeSafeTensors(_ entries: [(String, String, [Int], [UInt8])], headerOverride: String? = nil, truncateBy: Int = 0) -> [UInt8] {
-    var offset = 0
-    var parts: [String] = ["\"__metadata__\": {\"format\": \"pt\"}"]
-    var data: [UInt8] = []
-    for (name, dtype, shape, bytes) in entries {
-        let shapeText = shape.map(String.init).joined(separator: ", ")
-        parts.append("\"\(name)\": {\"dtype\": \"\(dtype)\", \"shape\": [\(shapeText)], \"data_offsets\": [\(offset), \(offset + bytes.count)]}")
-        offset += bytes.count
-        data += bytes
-    }
-    var header = Array((headerOverride ?? "{" + parts.joined(separator: ", ") + "}").utf8)
-    while header.count % 8 != 0 { header.append(0x20) }
-    var out: [UInt8] = []
-    var n = UInt64(header.count).littleEndian
-    withUnsafeBytes(of: &n) { out += $0 }
-    out += header + data
-    return Array(out.dropLast(truncateBy))
-}
-
-func floatBytes(_ values: [Float]) -> [UInt8] { values.withUnsafeBytes { Array($0) } }
 
 func writeTemp(_ bytes: [UInt8], name: String = "m.safetensors") -> String {
     let dir = NSTemporaryDirectory() + "tessera-st-\(UUID().uuidString)"

@@ -45,6 +45,18 @@ public struct DenseRetriever: @unchecked Sendable {
             for c in 0..<dimension { q[i * dimension + c] = queries[i * queryDimension + c] }
             q.withUnsafeMutableBufferPointer { _ = VectorKernels.l2Normalize($0.baseAddress! + i * dimension, count: dimension) }
         }
+        if nq == 1 {
+            // One query: a matrix-vector product (the packed GEMM would pad the single column to 32).
+            var top = TopK(k: topK)
+            q.withUnsafeBufferPointer { qp in
+                for r in 0..<count {
+                    let scale = inverseNorms.isEmpty ? 1 : inverseNorms[r]
+                    let s = VectorKernels.dot(vectors + r * storedDimension, qp.baseAddress!, count: dimension) * scale
+                    if s > top.threshold { top.insert(Int32(r), s) }
+                }
+            }
+            return [top.sorted()]
+        }
         let storage = FloatBuffer(capacity: q.count)
         storage.pointer.update(from: q, count: q.count)
         let linear = LinearWeights(weight: storage.pointer, outputs: nq, inputs: dimension, owner: storage)

@@ -12,30 +12,17 @@ public struct XTRRetriever: Sendable {
     /// The top-k' token rows and scores per query token (best first) and each token's m_i.
     public func retrieveTokens(_ query: QueryTokens, kPrime: Int, threads: Int = 1) -> (tokens: [[ScoredDocument]], imputed: [Float]) {
         let n = query.count
-        let workers = max(1, threads)
-        let perWorker = Locked([[TopK]](repeating: [], count: workers))
+        let workers = max(1, min(threads, corpus.chunks.count))
+        // One set of heaps per worker, kept across its chunks (a worker runs one chunk at a time).
+        let states = (0..<workers).map { _ in TokenHeaps(queryTokens: n, kPrime: kPrime) }
         corpus.scan(query: query, threads: workers) { worker, chunk, scores in
-            var heaps = (0..<n).map { _ in TopK(k: kPrime) }
-            var thresholds = [Float](repeating: -.infinity, count: n)
-            for r in chunk {
-                let row = scores + (r - chunk.lowerBound) * n
-                for i in 0..<n where row[i] > thresholds[i] {
-                    heaps[i].insert(Int32(r), row[i])
-                    thresholds[i] = heaps[i].threshold
-                }
-            }
-            perWorker.mutate { all in
-                if all[worker].isEmpty { all[worker] = heaps } else {
-                    for i in 0..<n { for item in heaps[i].sorted() { all[worker][i].insert(item) } }
-                }
-            }
+            states[worker].add(chunk: chunk, scores: scores)
         }
         var tokens: [[ScoredDocument]] = []
         var imputed: [Float] = []
-        let workerHeaps = perWorker.value.filter { !$0.isEmpty }
         for i in 0..<n {
-            var merged = TopK(k: kPrime)
-            for heaps in workerHeaps { for item in heaps[i].sorted() { merged.insert(item) } }
+            var merged = states[0].heaps[i]
+            for w in states.dropFirst() { for item in w.heaps[i].sorted() where item.score > merged.threshold { merged.insert(item) } }
             let list = merged.sorted()
             tokens.append(list)
             imputed.append(list.last?.score ?? 0)
@@ -81,5 +68,29 @@ public struct XTRRetriever: Sendable {
             heap.insert(doc, total / Float(n))
         }
         return heap.sorted()
+    }
+}
+
+/// Per-worker top-k' heaps of one query (one per query token); touched by one thread at a time.
+final class TokenHeaps: @unchecked Sendable {
+    var heaps: [TopK]
+    var thresholds: [Float]
+
+    init(queryTokens n: Int, kPrime: Int) {
+        heaps = (0..<n).map { _ in TopK(k: kPrime) }
+        thresholds = [Float](repeating: -.infinity, count: n)
+    }
+
+    func add(chunk: Range<Int>, scores: UnsafePointer<Float>) {
+        let n = heaps.count
+        thresholds.withUnsafeMutableBufferPointer { t in
+            for r in chunk {
+                let row = scores + (r - chunk.lowerBound) * n
+                for i in 0..<n where row[i] > t[i] {
+                    heaps[i].insert(Int32(r), row[i])
+                    t[i] = heaps[i].threshold
+                }
+            }
+        }
     }
 }

@@ -37,7 +37,7 @@ public struct SearchOptions: Sendable {
     public var alignment: Alignment = .topK(1)
     /// AligneR: fraction of document tokens kept by salience.
     public var beta = 1.0
-    /// Query token budget for multi-vector modes (nil: 64).
+    /// Query token budget for multi-vector modes (nil: 64, or the model's positions if fewer).
     public var queryMaxLength: Int?
     /// Query token budget for dense mode (nil: the model's default).
     public var denseQueryMaxLength: Int?

@@ -53,7 +53,7 @@ public final class TokenSearcher: Searcher {
     public var documentIDsChecksum: String { folder.documentIDsChecksum }
 
     public func prepare(_ text: String) throws -> PreparedQuery {
-        let input = try model.tokenize(text, maxLength: options.queryMaxLength ?? 64)
+        let input = try model.tokenize(text, maxLength: options.queryMaxLength ?? min(64, model.encoder.config.maxPositions))
         let out = try model.embedTokens(inputs: [input], options: EmbedOptions(threads: 1), normalize: true)
         var vectors: [Float] = []
         var ids: [Int32] = []

@@ -101,7 +101,7 @@ struct BEIRCommand: ParsableCommand {
         case .hybrid: parts += ["\(search.hybrid)", "fusion \(search.fusion)" + (search.fusion == "score" ? " w \(search.weight)" : ""), "k' \(search.kPrime)"]
         default: break
         }
-        if [.xtr, .colbert, .aligner, .hybrid].contains(mode) { parts.append("query max length \(search.queryMaxLength)") }
+        if [.xtr, .colbert, .aligner, .hybrid].contains(mode) { parts.append("query max length \(search.queryMaxLength ?? 64)") }
         return parts.joined(separator: ", ")
     }
 }

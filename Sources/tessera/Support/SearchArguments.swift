@@ -14,8 +14,8 @@ struct SearchArguments: ParsableArguments {
     var alignment: String = "k1"
     @Option(name: .long, help: "AligneR: fraction β of each document's tokens kept by salience (1 = no pruning).")
     var prune: Double = 1
-    @Option(name: .long, help: "Query token budget for multi-vector modes.")
-    var queryMaxLength: Int = 64
+    @Option(name: .long, help: "Query token budget for multi-vector modes (default 64).")
+    var queryMaxLength: Int?
     @Option(name: .long, help: "Matryoshka dimension for dense search.")
     var dim: Int?
     @Option(name: .long, help: "Threads used by one query.")
