@@ -48,6 +48,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmarks that are programs (synthetic scale runs); print figures, assert nothing.
+        .executableTarget(name: "tessera-bench", dependencies: ["TesseraIndex", "TesseraSearch", "TesseraKernels", "TesseraIO"],
+                          path: "Benchmarks/Sources/tessera-bench"),
         .testTarget(name: "TesseraKernelsTests", dependencies: ["TesseraKernels"]),
         .testTarget(name: "TesseraIOTests", dependencies: ["TesseraIO"]),
         .testTarget(name: "TesseraTokenizersTests", dependencies: ["TesseraTokenizers"],

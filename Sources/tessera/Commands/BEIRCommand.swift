@@ -95,6 +95,10 @@ struct BEIRCommand: ParsableCommand {
 
     func settingsDescription(_ mode: SearchMode) -> String {
         var parts = ["top-k \(search.topK)"]
+        if let dim = search.dim { parts.append("dim \(dim)") }
+        if let length = indexing.docMaxLength { parts.append("doc max length \(length)") }
+        if indexing.skipSpecial { parts.append("no [CLS]/[SEP]") }
+        if indexing.skipPunctuation { parts.append("no punctuation") }
         switch mode {
         case .xtr: parts.append("k' \(search.kPrime)")
         case .aligner: parts += ["alignment \(search.alignment)", "prune \(search.prune)"]
