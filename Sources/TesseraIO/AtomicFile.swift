@@ -43,8 +43,13 @@ public final class AtomicFile {
         }
     }
 
-    /// Appends bytes (buffered).
+    /// Appends bytes (buffered; large writes go straight to the file without a copy).
     public func write(_ bytes: UnsafeRawBufferPointer) throws(IOError) {
+        if bytes.count >= Self.flushSize {
+            try flush()
+            try writeAll(bytes)
+            return
+        }
         buffer.append(contentsOf: bytes)
         if buffer.count >= Self.flushSize { try flush() }
     }
@@ -64,13 +69,22 @@ public final class AtomicFile {
 
     /// Writes out the buffer.
     public func flush() throws(IOError) {
+        var failure: IOError?
+        buffer.withUnsafeBytes { raw in
+            do { try writeAll(raw) } catch let error as IOError { failure = error } catch { failure = IOError(.writeFailed, "\(error)") }
+        }
+        buffer.removeAll(keepingCapacity: true)
+        if let failure { throw failure }
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(IOError) {
+        guard let base = bytes.baseAddress else { return }
         var start = 0
-        while start < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc_write(fd, $0.baseAddress! + start, $0.count - start) }
+        while start < bytes.count {
+            let n = Glibc_write(fd, base + start, bytes.count - start)
             guard n > 0 else { throw writeError() }
             start += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 
     /// Flushes, syncs and renames the file into place.

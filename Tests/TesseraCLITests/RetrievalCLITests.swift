@@ -27,11 +27,14 @@ enum TinyBEIR {
     @Test func indexSearchEvalRoundTrip() throws {
         let data = TinyBEIR.make()
         let model = TinyModel.make()
-        for kind in ["bm25", "dense", "tokens"] {
-            let r = try CLI.run(["index", "--model", model, "--corpus", data + "/corpus.jsonl", "--out", data + "/" + kind, "--kind", kind, "--quiet"])
-            #expect(r.status == 0, "\(kind): \(r.stderr)")
+        for (kind, extra) in [("bm25", []), ("dense", []), ("tokens", []), ("tokens", ["--exact"])] {
+            let out = data + "/" + kind + (extra.isEmpty ? "" : "-exact")
+            let r = try CLI.run(["index", "--model", model, "--corpus", data + "/corpus.jsonl", "--out", out, "--kind", kind, "--quiet"] + extra)
+            #expect(r.status == 0, "\(kind) \(extra): \(r.stderr)")
         }
-        for (mode, index) in [("bm25", "bm25"), ("dense", "dense"), ("colbert", "tokens"), ("xtr", "tokens"), ("aligner", "tokens")] {
+        let modes = [("bm25", "bm25"), ("dense", "dense"), ("dense-exact", "dense"), ("colbert", "tokens-exact"), ("xtr-exact", "tokens-exact"),
+                     ("aligner-exact", "tokens-exact"), ("xtr", "tokens"), ("aligner", "tokens")]
+        for (mode, index) in modes {
             let r = try CLI.run(["search", "--index", data + "/" + index, "--queries", data + "/queries.jsonl", "--mode", mode,
                                  "--out", data + "/\(mode).trec", "--top-k", "3"])
             #expect(r.status == 0, "\(mode): \(r.stderr)")
@@ -63,7 +66,7 @@ enum TinyBEIR {
             #expect(json?[key] != nil, "missing \(key)")
         }
         #expect(json?["latency_ms"]?.objectValue?["p95"] != nil)
-        let again = try CLI.run(["beir", "--data", data, "--model", model, "--mode", "colbert", "--index-dir", data + "/idx"])
+        let again = try CLI.run(["beir", "--data", data, "--model", model, "--mode", "xtr", "--index-dir", data + "/idx"])
         #expect(again.status == 0 && again.stderr.contains("reusing index"), "\(again.stderr)")
         let adapt = try CLI.run(["adapt", "--data", data, "--model", model, "--shots", "2", "--json", "--index-dir", data + "/idx"])
         #expect(adapt.status == 0, "\(adapt.stderr)")
@@ -81,8 +84,10 @@ enum TinyBEIR {
                                       "--mode", "dense", "--out", data + "/r.trec"])
         #expect(otherModel.status != 0 && otherModel.stderr.contains("index was built with model"), "\(otherModel.stderr)")
         #expect(otherModel.stderr.split(separator: "\n").count == 1)
-        let wrongKind = try CLI.run(["search", "--index", data + "/dense", "--queries", data + "/queries.jsonl", "--mode", "xtr", "--out", data + "/r.trec"])
+        let wrongKind = try CLI.run(["search", "--index", data + "/dense", "--queries", data + "/queries.jsonl", "--mode", "xtr-exact", "--out", data + "/r.trec"])
         #expect(wrongKind.status != 0 && wrongKind.stderr.contains("expected a tokens index"), "\(wrongKind.stderr)")
+        let wrongWARP = try CLI.run(["search", "--index", data + "/dense", "--queries", data + "/queries.jsonl", "--mode", "xtr", "--out", data + "/r.trec"])
+        #expect(wrongWARP.status != 0 && wrongWARP.stderr.contains("compressed token index"), "\(wrongWARP.stderr)")
         _ = FileManager.default.createFile(atPath: data + "/bad.trec", contents: Data("q1 Q0 d1 1 0.5 t\nq1 Q0 d2 two 0.4 t\n".utf8))
         let badRun = try CLI.run(["eval", "--run", data + "/bad.trec", "--qrels", data + "/qrels/test.tsv"])
         #expect(badRun.status != 0 && badRun.stderr.contains(":2"), "\(badRun.stderr)")

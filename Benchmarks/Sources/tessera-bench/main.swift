@@ -1,2 +1,22 @@
-// tessera-bench: benchmark programs that need no Python (synthetic scale runs).
-print("usage: tessera-bench <benchmark> (none yet)")
+// tessera-bench: benchmark programs that need no Python (synthetic scale runs, WARP on SciFact).
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let usage = """
+usage: tessera-bench scale --tokens N [--dim 128] [--out DIR] [--queries 100] [--bits 4] [--centroids K] [--no-search]
+       tessera-bench warp-scifact --exact-index DIR --data DIR --model DIR [--out DIR] [--bits 4] [--centroids K]
+                                  [--prune 1] [--rebuild] [--exact] [--sweep] [--aligner] [--n-probe 16] [--t-prime T]
+                                  [--dump-queries PREFIX]
+"""
+do {
+    guard let command = arguments.first else { print(usage); exit(2) }
+    let options = try Options(Array(arguments.dropFirst()))
+    switch command {
+    case "scale": try ScaleBenchmark.run(options)
+    case "warp-scifact": try SciFactBenchmark.run(options)
+    default: print(usage); exit(2)
+    }
+} catch {
+    FileHandle.standardError.write("tessera-bench: \(error)\n".data(using: .utf8)!)
+    exit(1)
+}

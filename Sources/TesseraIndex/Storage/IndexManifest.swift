@@ -22,7 +22,7 @@ public struct IndexKind: RawRepresentable, Hashable, Sendable, ExpressibleByStri
     public static let documents: IndexKind = "documents"
 
     /// The kinds this build can read; a manifest naming another kind is refused.
-    public static let known: Set<IndexKind> = [.bm25, .dense, .hnsw, .tokens, .documents]
+    public static let known: Set<IndexKind> = [.bm25, .dense, .hnsw, .tokens, .documents, "tokens-warp"]
 
     /// The manifest spelling.
     public var description: String { rawValue }

@@ -20,6 +20,10 @@ public struct IndexBuildOptions: Sendable {
     public var skipPunctuation = false
     /// BM25 parameters stored as defaults in a BM25 index.
     public var bm25 = BM25Parameters()
+    /// HNSW graph built into a dense index (nil: flat vectors only).
+    public var hnsw: HNSWParameters? = HNSWParameters()
+    /// Compressed token index settings (bits, centroids, pruning β).
+    public var warp = WARPBuildParameters()
     /// Called after each chunk with (documents done, tokens encoded).
     public var progress: (@Sendable (Int, Int) -> Void)?
 
@@ -37,6 +41,8 @@ public struct IndexBuildReport: Sendable {
     public var seconds: Double
     /// Size of the index folder on disk.
     public var bytes: Int
+    /// Peak resident memory of the process during the build, when measured.
+    public var peakMemoryBytes: Int? = nil
 }
 
 /// Builds index folders from a BEIR corpus, streaming: documents are read, encoded and written in chunks,
@@ -74,6 +80,16 @@ public enum IndexBuilder {
         writer.dimension = width
         writer.parameters = modelParameters(model, options: options)
         writer.counts = ["documents": reader.count]
+        if let hnsw = options.hnsw {
+            // The vectors just written, memory-mapped from the temporary folder (not held twice in RAM).
+            let mapped = try MappedFile(path: writer.temporaryPath + "/vectors.bin")
+            guard let base = mapped.bytes.baseAddress, mapped.bytes.count == reader.count * width * 4 else {
+                throw IndexError(.writeFailed, "\(writer.temporaryPath)/vectors.bin has an unexpected size")
+            }
+            let graph = HNSWGraph.build(vectors: base.assumingMemoryBound(to: Float.self), count: reader.count, dimension: width,
+                                        parameters: hnsw, threads: options.threads)
+            try graph.write(into: writer)
+        }
         try writer.commit()
         return IndexBuildReport(documents: reader.count, vectors: reader.count, seconds: Date().timeIntervalSince(start),
                                 bytes: folderBytes(destination))
@@ -130,6 +146,47 @@ public enum IndexBuilder {
         try writer.commit()
         return IndexBuildReport(documents: reader.count, vectors: tokenCount, seconds: Date().timeIntervalSince(start),
                                 bytes: folderBytes(destination))
+    }
+
+    /// A compressed token index (WARP): every kept token as a centroid id plus b-bit residual codes, documents
+    /// optionally pruned to their most salient tokens. Token vectors are spilled to disk while encoding.
+    public static func buildWARP(model: EmbeddingModel, corpus: String, destination: String, options: IndexBuildOptions) throws -> IndexBuildReport {
+        let start = Date()
+        let filter = TokenFilter(tokenizer: model.tokenizer, skipSpecial: options.skipSpecial, skipPunctuation: options.skipPunctuation)
+        var warp = options.warp
+        warp.threads = options.threads
+        let builder = try WARPIndexBuilder(destination: destination, dimension: model.dimension, parameters: warp)
+        let reader = try CorpusReader(path: corpus)
+        let embed = EmbedOptions(maxLength: options.maxLength, batchSize: options.batchSize, threads: options.threads)
+        let d = model.dimension
+        var titles: [String] = [], texts: [String] = []
+        var encoded = 0
+        while true {
+            let records = try reader.next(chunkDocuments)
+            if records.isEmpty { break }
+            let inputs = try records.map { try model.tokenize($0.encodedText, maxLength: options.maxLength) }
+            let out = try model.embedTokens(inputs: inputs, options: embed, normalize: true)
+            for (i, input) in inputs.enumerated() {
+                var kept: [Float] = []
+                var ids: [Int32] = []
+                for (t, id) in input.ids.enumerated() where filter.keeps(id) {
+                    let row = out.offsets[i] + t
+                    kept.append(contentsOf: out.vectors[(row * d)..<((row + 1) * d)])
+                    ids.append(id)
+                }
+                try kept.withUnsafeBufferPointer { try builder.add(documentID: records[i].id ?? "", vectors: $0, tokenIds: ids) }
+                titles.append(records[i].title ?? "")
+                texts.append(records[i].text)
+            }
+            encoded += out.offsets.last ?? 0
+            options.progress?(reader.count, encoded)
+        }
+        var parameters = modelParameters(model, options: options)
+        parameters.entries.append((key: "skip_special", value: .bool(options.skipSpecial)))
+        parameters.entries.append((key: "skip_punctuation", value: .bool(options.skipPunctuation)))
+        let result = try builder.finish(model: try model.identity(), parameters: parameters, titles: titles, texts: texts)
+        return IndexBuildReport(documents: result.documents, vectors: result.tokens, seconds: Date().timeIntervalSince(start),
+                                bytes: result.bytes, peakMemoryBytes: result.peakRSSBytes)
     }
 
     /// A BM25 index (no model): analysed title + text.

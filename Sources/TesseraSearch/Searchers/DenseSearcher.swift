@@ -12,9 +12,12 @@ public final class DenseSearcher: Searcher {
     let retriever: DenseRetriever
     let vectors: IndexArray<Float>
     let queryMaxLength: Int?
+    let graph: HNSWGraph?
+    let efSearch: Int?
 
-    /// Opens `path` for queries encoded by `model`; refuses an index built by another model.
-    public init(path: String, model: EmbeddingModel, options: SearchOptions, verifyChecksums: Bool = true) throws {
+    /// Opens `path` for queries encoded by `model`; refuses an index built by another model. Uses the HNSW graph
+    /// when the index has one, unless `exact` (or a Matryoshka `dimension`, which the graph was not built for).
+    public init(path: String, model: EmbeddingModel, options: SearchOptions, exact: Bool = false, verifyChecksums: Bool = true) throws {
         folder = try IndexFolder(path: path, kind: .dense, verifyChecksums: verifyChecksums)
         let stored = folder.manifest.dimension ?? 0
         try folder.manifest.requireModel(try model.identity(), dimension: stored, folder: path)
@@ -29,16 +32,29 @@ public final class DenseSearcher: Searcher {
         retriever = DenseRetriever(vectors: base, count: count,
                                    storedDimension: stored, dimension: options.dimension, owner: folder)
         queryMaxLength = options.denseQueryMaxLength
+        graph = !exact && options.dimension == nil && HNSWGraph.isPresent(in: folder) ? try HNSWGraph(folder: folder) : nil
+        efSearch = options.efSearch
     }
+
+    /// Whether queries go through the HNSW graph.
+    public var usesGraph: Bool { graph != nil }
 
     public var documentIDsChecksum: String { folder.documentIDsChecksum }
 
     public func prepare(_ text: String) throws -> PreparedQuery {
-        .vector(try model.embed(inputs: [try model.tokenize(text, maxLength: queryMaxLength)], options: EmbedOptions(threads: 1)))
+        // An index stored at a Matryoshka width gets queries truncated and renormalised the same way.
+        let stored = retriever.storedDimension
+        let options = EmbedOptions(dimension: stored < model.dimension ? stored : nil, threads: 1)
+        return .vector(try model.embed(inputs: [try model.tokenize(text, maxLength: queryMaxLength)], options: options))
     }
 
     public func search(_ query: PreparedQuery, topK: Int) throws -> [ScoredDocument] {
         guard case .vector(let v) = query else { throw MismatchedQuery() }
+        if let graph, let base = vectors.buffer.baseAddress {
+            return v.withUnsafeBufferPointer { q in
+                graph.search(q.baseAddress!, vectors: base, k: topK, efSearch: efSearch).map { ScoredDocument(document: $0.id, score: $0.score) }
+            }
+        }
         return retriever.search(queries: v, queryDimension: v.count, topK: topK)[0]
     }
 }

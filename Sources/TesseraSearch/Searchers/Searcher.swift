@@ -3,14 +3,20 @@ import TesseraIO
 
 /// Retrieval modes of `tessera search` / `tessera beir`.
 public enum SearchMode: String, Sendable, CaseIterable {
-    /// Pooled vectors, exact inner product.
+    /// Pooled vectors: HNSW when the index has a graph, else the exact scan.
     case dense
+    /// Pooled vectors, exact inner product over every document.
+    case denseExact = "dense-exact"
     /// Exact MaxSim over every token vector.
     case colbert
-    /// XTR: top-k' token retrieval with imputation (exact token scan).
+    /// XTR on the compressed index with the WARP engine.
     case xtr
-    /// AligneR: sparse alignment with saliences and pruning (every document scored).
+    /// AligneR on the compressed (pruned) index with the WARP engine.
     case aligner
+    /// XTR, exact: top-k' over every float token vector, with imputation.
+    case xtrExact = "xtr-exact"
+    /// AligneR, exact: sparse alignment over every (pruned) float token vector of every document.
+    case alignerExact = "aligner-exact"
     /// BM25 over analysed text.
     case bm25
     /// Fusion of two modes.
@@ -19,8 +25,9 @@ public enum SearchMode: String, Sendable, CaseIterable {
     /// The index kind the mode reads.
     public var indexKind: IndexKind? {
         switch self {
-        case .dense: return .dense
-        case .colbert, .xtr, .aligner: return .tokens
+        case .dense, .denseExact: return .dense
+        case .colbert, .xtrExact, .alignerExact: return .tokens
+        case .xtr, .aligner: return .tokensWARP
         case .bm25: return .bm25
         case .hybrid: return nil
         }
@@ -49,6 +56,12 @@ public struct SearchOptions: Sendable {
     public var bm25: BM25Parameters?
     /// Hybrid fusion.
     public var fusion: Fusion = .reciprocalRank(k: 60)
+    /// WARP: centroids probed per query token (nil: the engine's default).
+    public var nProbe: Int?
+    /// WARP: cumulative cluster-size threshold t' for m_i (nil: the engine's default).
+    public var tPrime: Int?
+    /// HNSW: candidate list size (nil: the index's default).
+    public var efSearch: Int?
 
     /// Defaults.
     public init() {}

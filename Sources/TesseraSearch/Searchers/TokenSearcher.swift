@@ -18,9 +18,12 @@ public final class TokenSearcher: Searcher {
     let filter: TokenFilter
     let aligner: AlignerRetriever?
 
-    /// Opens `path` for `mode` (colbert, xtr or aligner) with queries encoded by `model`.
+    /// Opens `path` for `mode` (colbert, xtr-exact or aligner-exact) with queries encoded by `model`.
     public init(path: String, model: EmbeddingModel, mode: SearchMode, options: SearchOptions, verifyChecksums: Bool = true) throws {
-        guard [.colbert, .xtr, .aligner].contains(mode) else { throw IndexError(.invalidArgument, "mode \(mode) does not read a token index") }
+        let mode: SearchMode = mode == .xtr ? .xtrExact : (mode == .aligner ? .alignerExact : mode)
+        guard [.colbert, .xtrExact, .alignerExact].contains(mode) else {
+            throw IndexError(.invalidArgument, "mode \(mode.rawValue) does not read an exact token index")
+        }
         folder = try IndexFolder(path: path, kind: .tokens, verifyChecksums: verifyChecksums)
         try folder.manifest.requireModel(try model.identity(), dimension: model.dimension, folder: path)
         self.model = model
@@ -42,7 +45,7 @@ public final class TokenSearcher: Searcher {
         let parameters = folder.manifest.parameters
         filter = TokenFilter(tokenizer: model.tokenizer, skipSpecial: parameters["skip_special"]?.boolValue ?? false,
                              skipPunctuation: parameters["skip_punctuation"]?.boolValue ?? false)
-        if mode == .aligner {
+        if mode == .alignerExact {
             let salience = InverseDocumentFrequencySalience(corpus: corpus, vocabularySize: model.tokenizer.vocabularySize)
             aligner = AlignerRetriever(corpus: corpus, salience: salience, beta: options.beta)
         } else {
@@ -74,7 +77,7 @@ public final class TokenSearcher: Searcher {
         switch mode {
         case .colbert:
             return ColBERTRetriever(corpus: corpus).search(q, topK: topK, threads: options.threads)
-        case .xtr:
+        case .xtrExact:
             return XTRRetriever(corpus: corpus).search(q, topK: topK, kPrime: options.kPrime, threads: options.threads)
         default:
             guard let aligner else { throw MismatchedQuery() }

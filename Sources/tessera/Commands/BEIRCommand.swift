@@ -20,6 +20,15 @@ struct IndexArguments: ParsableArguments {
     var rebuild = false
     @Option(name: .long, help: "Encoder threads for building.")
     var buildThreads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .long, help: "Compressed token index: residual bits per dimension, 2 or 4.")
+    var bits: Int = 4
+    @Option(name: .long, help: "Compressed token index: k-means centroids (default 2^floor(log2(16·sqrt(tokens)))).")
+    var centroids: Int?
+
+    func validate() throws {
+        if bits != 2 && bits != 4 { throw ValidationError("--bits must be 2 or 4") }
+        if let centroids, centroids < 1 { throw ValidationError("--centroids must be at least 1") }
+    }
 }
 
 /// `tessera beir`: build (or reuse) an index for a BEIR dataset, search its queries and evaluate.
@@ -34,7 +43,7 @@ struct BEIRCommand: ParsableCommand {
     var data: String
     @Option(name: .long, help: "Model folder or cached model name (not needed for bm25).")
     var model: String?
-    @Option(name: .long, help: "dense, colbert, xtr, aligner, bm25 or hybrid.")
+    @Option(name: .long, help: "dense, dense-exact, colbert, xtr, xtr-exact, aligner, aligner-exact, bm25 or hybrid.")
     var mode: String
     @Option(name: .long, help: "Qrels split.")
     var split: String = "test"
@@ -62,7 +71,8 @@ struct BEIRCommand: ParsableCommand {
         var buildSeconds = 0.0
         var indexBytes = 0
         for part in parts {
-            let (path, seconds) = try ensureIndex(kind: part.indexKind ?? .dense, data: data, model: model, indexing: indexing, quiet: json)
+            let (path, seconds) = try ensureIndex(kind: part.indexKind ?? .dense, data: data, model: model, indexing: indexing,
+                                                  prune: part == .aligner ? search.prune : 1, quiet: json)
             indexes.append(path)
             buildSeconds += seconds
             indexBytes += IndexBuilder.folderBytes(path)
@@ -100,12 +110,15 @@ struct BEIRCommand: ParsableCommand {
         if indexing.skipSpecial { parts.append("no [CLS]/[SEP]") }
         if indexing.skipPunctuation { parts.append("no punctuation") }
         switch mode {
-        case .xtr: parts.append("k' \(search.kPrime)")
-        case .aligner: parts += ["alignment \(search.alignment)", "prune \(search.prune)"]
+        case .xtrExact: parts.append("k' \(search.kPrime)")
+        case .alignerExact: parts += ["alignment \(search.alignment)", "prune \(search.prune)"]
+        case .xtr: parts += ["n_probe \(search.nProbe.map(String.init) ?? "default")", "t' \(search.tPrime.map(String.init) ?? "default")", "bits \(indexing.bits)"]
+        case .aligner: parts += ["alignment \(search.alignment)", "prune \(search.prune)", "n_probe \(search.nProbe.map(String.init) ?? "default")", "bits \(indexing.bits)"]
+        case .dense: if let ef = search.efSearch { parts.append("efSearch \(ef)") }
         case .hybrid: parts += ["\(search.hybrid)", "fusion \(search.fusion)" + (search.fusion == "score" ? " w \(search.weight)" : ""), "k' \(search.kPrime)"]
         default: break
         }
-        if [.xtr, .colbert, .aligner, .hybrid].contains(mode) { parts.append("query max length \(search.queryMaxLength ?? 64)") }
+        if [.xtr, .xtrExact, .colbert, .aligner, .alignerExact, .hybrid].contains(mode) { parts.append("query max length \(search.queryMaxLength ?? 64)") }
         return parts.joined(separator: ", ")
     }
 }

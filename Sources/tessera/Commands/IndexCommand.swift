@@ -20,6 +20,20 @@ struct IndexCommand: ParsableCommand {
     var out: String
     @Option(name: .long, help: "dense, tokens or bm25.")
     var kind: String
+    @Flag(name: .long, help: "Tokens: store exact float32 vectors (for colbert, xtr-exact, aligner-exact) instead of the compressed WARP index.")
+    var exact = false
+    @Option(name: .long, help: "Tokens (compressed): residual bits per dimension, 2 or 4.")
+    var bits: Int = 4
+    @Option(name: .long, help: "Tokens (compressed): k-means centroids (default 2^floor(log2(16·sqrt(tokens)))).")
+    var centroids: Int?
+    @Option(name: .long, help: "Tokens (compressed): keep each document's top β fraction of tokens by salience (AligneR pruning).")
+    var prune: Double = 1
+    @Flag(name: .long, help: "Dense: no HNSW graph (flat vectors only).")
+    var noHnsw = false
+    @Option(name: .long, help: "Dense: HNSW M (links per node).")
+    var hnswM: Int = 16
+    @Option(name: .long, help: "Dense: HNSW efConstruction.")
+    var efConstruction: Int = 200
     @Option(name: .long, help: "Document token budget (default: the model's, 256 for MiniLM).")
     var maxLength: Int?
     @Option(name: .long, help: "Dense: Matryoshka dimension stored.")
@@ -43,6 +57,10 @@ struct IndexCommand: ParsableCommand {
         guard ["dense", "tokens", "bm25"].contains(kind) else { throw ValidationError("--kind must be dense, tokens or bm25") }
         if kind != "bm25" && model == nil { throw ValidationError("--model is required for --kind \(kind)") }
         if batchSize < 1 || threads < 1 { throw ValidationError("--batch-size and --threads must be at least 1") }
+        if bits != 2 && bits != 4 { throw ValidationError("--bits must be 2 or 4") }
+        if let centroids, centroids < 1 { throw ValidationError("--centroids must be at least 1") }
+        if !(prune > 0 && prune <= 1) { throw ValidationError("--prune must be in (0, 1]") }
+        if hnswM < 2 || efConstruction < 1 { throw ValidationError("--hnsw-m must be at least 2 and --ef-construction at least 1") }
     }
 
     func run() throws {
@@ -55,13 +73,18 @@ struct IndexCommand: ParsableCommand {
         options.bm25 = BM25Parameters(k1: k1, b: b)
         options.batchSize = batchSize
         options.threads = threads
+        options.warp.bits = bits
+        options.warp.centroids = centroids
+        options.warp.prune = prune
+        options.hnsw = noHnsw ? nil : HNSWParameters(m: hnswM, efConstruction: efConstruction)
         let bar = UncheckedBox(progress)
         options.progress = { done, tokens in bar.value.update(done: done, tokens: tokens) }
-        let report = try buildIndex(kind: kind, model: model, corpus: corpus, destination: out, options: options)
+        let report = try buildIndex(kind: kind == "tokens" && !exact ? IndexKind.tokensWARP.rawValue : kind, model: model, corpus: corpus, destination: out, options: options)
         progress.finish()
         if !quiet {
+            let peak = report.peakMemoryBytes.map { String(format: ", peak memory %.0f MB", Double($0) / 1e6) } ?? ""
             printError(String(format: "indexed %d documents (%d vectors) in %.1f s: %@, %.1f MB", report.documents, report.vectors,
-                              report.seconds, out, Double(report.bytes) / 1e6))
+                              report.seconds, out, Double(report.bytes) / 1e6) + peak)
         }
     }
 }
@@ -74,10 +97,11 @@ func buildIndex(kind: String, model: String?, corpus: String, destination: Strin
     default:
         guard let model else { throw ValidationError("--model is required for --kind \(kind)") }
         let loaded = try EmbeddingModel(folder: try ModelStore.resolve(model))
-        if kind == "dense" {
-            return try IndexBuilder.buildDense(model: loaded, corpus: corpus, destination: destination, options: options)
+        switch kind {
+        case "dense": return try IndexBuilder.buildDense(model: loaded, corpus: corpus, destination: destination, options: options)
+        case IndexKind.tokensWARP.rawValue: return try IndexBuilder.buildWARP(model: loaded, corpus: corpus, destination: destination, options: options)
+        default: return try IndexBuilder.buildTokens(model: loaded, corpus: corpus, destination: destination, options: options)
         }
-        return try IndexBuilder.buildTokens(model: loaded, corpus: corpus, destination: destination, options: options)
     }
 }
 

@@ -17,7 +17,7 @@ struct SearchCommand: ParsableCommand {
     var index: [String]
     @Option(name: .long, help: "queries.jsonl (_id, text).")
     var queries: String
-    @Option(name: .long, help: "dense, colbert, xtr, aligner, bm25 or hybrid.")
+    @Option(name: .long, help: "dense, dense-exact, colbert, xtr, xtr-exact, aligner, aligner-exact, bm25 or hybrid.")
     var mode: String
     @Option(name: .long, help: "Query model (default: the model folder recorded in the index).")
     var model: String?

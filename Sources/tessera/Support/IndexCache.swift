@@ -6,7 +6,7 @@ import TesseraModels
 import TesseraSearch
 
 /// The index for `kind`, built unless a matching one exists; returns its path and build time.
-func ensureIndex(kind: IndexKind, data: String, model: String?, indexing: IndexArguments, quiet: Bool) throws -> (String, Double) {
+func ensureIndex(kind: IndexKind, data: String, model: String?, indexing: IndexArguments, prune: Double = 1, quiet: Bool) throws -> (String, Double) {
     let root = indexing.indexDir ?? (URL(fileURLWithPath: ModelStore.cacheFolder).deletingLastPathComponent().path + "/indexes")
     try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     var key = "kind=\(kind.rawValue)"
@@ -14,7 +14,9 @@ func ensureIndex(kind: IndexKind, data: String, model: String?, indexing: IndexA
         key += ";model=" + (try ModelFingerprint.compute(folder: try ModelStore.resolve(model)))
         key += ";max=\(indexing.docMaxLength.map(String.init) ?? "default")"
     }
-    if kind == .tokens { key += ";special=\(!indexing.skipSpecial);punct=\(!indexing.skipPunctuation)" }
+    if kind == .tokens || kind == .tokensWARP { key += ";special=\(!indexing.skipSpecial);punct=\(!indexing.skipPunctuation)" }
+    if kind == .tokensWARP { key += ";bits=\(indexing.bits);centroids=\(indexing.centroids.map(String.init) ?? "default");prune=\(prune)" }
+    if kind == .dense { key += ";hnsw=16/200" }
     let hash = Array(key.utf8).withUnsafeBytes { SHA256.hex(of: $0) }.prefix(12)
     let name = URL(fileURLWithPath: data).standardizedFileURL.lastPathComponent
     let path = "\(root)/\(name)-\(kind.rawValue)-\(hash)"
@@ -29,6 +31,9 @@ func ensureIndex(kind: IndexKind, data: String, model: String?, indexing: IndexA
     options.skipSpecial = indexing.skipSpecial
     options.skipPunctuation = indexing.skipPunctuation
     options.threads = indexing.buildThreads
+    options.warp.bits = indexing.bits
+    options.warp.centroids = indexing.centroids
+    options.warp.prune = prune
     let progress = UncheckedBox(ProgressBar(label: "indexing \(kind.rawValue)", total: nil, enabled: !quiet))
     options.progress = { done, tokens in progress.value.update(done: done, tokens: tokens) }
     let report = try buildIndex(kind: kind.rawValue, model: model, corpus: data + "/corpus.jsonl", destination: path, options: options)

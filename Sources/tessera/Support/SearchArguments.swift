@@ -24,6 +24,12 @@ struct SearchArguments: ParsableArguments {
     var k1: Double?
     @Option(name: .long, help: "BM25 b (default: the index's, 0.75).")
     var b: Double?
+    @Option(name: .long, help: "WARP (xtr, aligner): centroids probed per query token (default 16).")
+    var nProbe: Int?
+    @Option(name: .long, help: "WARP (xtr, aligner): cumulative cluster-size threshold t' for the missing-similarity estimate.")
+    var tPrime: Int?
+    @Option(name: .long, help: "HNSW (dense): candidate list size at search (default: the index's).")
+    var efSearch: Int?
     @Option(name: .long, help: "Hybrid: the two modes fused, e.g. xtr,bm25 (indexes given in the same order).")
     var hybrid: String = "xtr,bm25"
     @Option(name: .long, help: "Hybrid fusion: rrf (reciprocal rank, k = 60) or score (min-max normalised scores).")
@@ -37,6 +43,9 @@ struct SearchArguments: ParsableArguments {
         if Alignment(alignment) == nil { throw ValidationError("--alignment must look like k1, k4, p1.5") }
         if !(prune > 0 && prune <= 1) { throw ValidationError("--prune must be in (0, 1]") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let nProbe, nProbe < 1 { throw ValidationError("--n-probe must be at least 1") }
+        if let tPrime, tPrime < 1 { throw ValidationError("--t-prime must be at least 1") }
+        if let efSearch, efSearch < 1 { throw ValidationError("--ef-search must be at least 1") }
         if !["rrf", "score"].contains(fusion) { throw ValidationError("--fusion must be rrf or score") }
         _ = try hybridModes()
     }
@@ -60,7 +69,20 @@ struct SearchArguments: ParsableArguments {
         o.threads = threads
         if k1 != nil || b != nil { o.bm25 = BM25Parameters(k1: k1 ?? 1.5, b: b ?? 0.75) }
         o.fusion = fusion == "rrf" ? .reciprocalRank(k: 60) : .normalizedScore(weights: [weight, 1 - weight])
+        o.nProbe = nProbe
+        o.tPrime = tPrime
+        o.efSearch = efSearch
         return o
+    }
+
+    var warpParameters: WARPSearchParameters {
+        var p = WARPSearchParameters()
+        if let nProbe { p.nProbe = nProbe }
+        p.tPrime = tPrime
+        p.alignment = Alignment(alignment) ?? .topK(1)
+        p.threads = threads
+        p.queryMaxLength = queryMaxLength
+        return p
     }
 }
 
@@ -82,9 +104,12 @@ func openSearcher(mode: SearchMode, indexes: [String], model: String?, arguments
     }
     func single(_ mode: SearchMode, _ index: String) throws -> any Searcher {
         switch mode {
-        case .dense: return try DenseSearcher(path: index, model: try loadModel(for: index), options: arguments.options)
-        case .colbert, .xtr, .aligner:
+        case .dense, .denseExact:
+            return try DenseSearcher(path: index, model: try loadModel(for: index), options: arguments.options, exact: mode == .denseExact)
+        case .colbert, .xtrExact, .alignerExact:
             return try TokenSearcher(path: index, model: try loadModel(for: index), mode: mode, options: arguments.options)
+        case .xtr, .aligner:
+            return try WARPSearcher(path: index, model: try loadModel(for: index), mode: mode, parameters: arguments.warpParameters)
         case .bm25: return try BM25Searcher(path: index, parameters: arguments.options.bm25)
         case .hybrid: throw ValidationError("a hybrid cannot contain a hybrid")
         }

@@ -1,0 +1,264 @@
+// WARP implicit decompression (residual codes scored against one query token without materialising the
+// residual): the 2^bits bucket weights fit in one AVX-512 register, so 16 dimensions are decoded by one
+// permute of the weights and scored by one FMA with the query's 16 values.
+#include "TesseraWARP.h"
+#include "TesseraKernels.h"
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+static size_t tw_group_dims(int bits) { return (size_t)16 * (size_t)(8 / bits); }
+
+size_t tw_code_bytes(size_t dim, int bits) {
+    size_t g = tw_group_dims(bits);
+    return (dim + g - 1) / g * 16;
+}
+
+void tw_pack_codes(const uint8_t *codes, size_t dim, int bits, uint8_t *out) {
+    size_t g = tw_group_dims(bits), bytes = tw_code_bytes(dim, bits);
+    memset(out, 0, bytes);
+    for (size_t d = 0; d < dim; d++) {
+        size_t group = d / g, within = d % g, j = within / 16, k = within % 16;
+        out[group * 16 + k] |= (uint8_t)((codes[d] & ((1u << bits) - 1)) << (bits * j));
+    }
+}
+
+void tw_unpack_codes(const uint8_t *packed, size_t dim, int bits, uint8_t *codes) {
+    size_t g = tw_group_dims(bits);
+    for (size_t d = 0; d < dim; d++) {
+        size_t group = d / g, within = d % g, j = within / 16, k = within % 16;
+        codes[d] = (uint8_t)((packed[group * 16 + k] >> (bits * j)) & ((1u << bits) - 1));
+    }
+}
+
+void tw_quantize(const float *residuals, size_t count, size_t dim, int bits, const float *cutoffs, uint8_t *out) {
+    size_t levels = (size_t)1 << bits, bytes = tw_code_bytes(dim, bits);
+    uint8_t codes[4096];
+    for (size_t t = 0; t < count; t++) {
+        const float *r = residuals + t * dim;
+        for (size_t base = 0; base < dim; base += 4096) {
+            size_t n = dim - base < 4096 ? dim - base : 4096;
+            for (size_t d = 0; d < n; d++) {
+                float v = r[base + d];
+                uint8_t c = 0;
+                for (size_t b = 0; b + 1 < levels; b++) c += (uint8_t)(v >= cutoffs[b]);
+                codes[d] = c;
+            }
+            if (base == 0 && dim <= 4096) tw_pack_codes(codes, dim, bits, out + t * bytes);
+        }
+        if (dim > 4096) {  // rare: very wide vectors, pack dimension by dimension
+            memset(out + t * bytes, 0, bytes);
+            size_t g = tw_group_dims(bits);
+            for (size_t d = 0; d < dim; d++) {
+                float v = r[d];
+                uint8_t c = 0;
+                for (size_t b = 0; b + 1 < levels; b++) c += (uint8_t)(v >= cutoffs[b]);
+                size_t group = d / g, within = d % g, j = within / 16, k = within % 16;
+                out[t * bytes + group * 16 + k] |= (uint8_t)(c << (bits * j));
+            }
+        }
+    }
+}
+
+static void tw_score_codes_generic(const float *q, size_t padded_dim, int bits, const float *weights,
+                                   const uint8_t *codes, size_t count, float base, float *out) {
+    size_t g = tw_group_dims(bits), groups = padded_dim / g, stride = groups * 16;
+    unsigned mask = (1u << bits) - 1, per = 8u / (unsigned)bits;
+    for (size_t t = 0; t < count; t++) {
+        const uint8_t *c = codes + t * stride;
+        float s = 0;
+        for (size_t gi = 0; gi < groups; gi++) {
+            const float *qg = q + gi * g;
+            const uint8_t *cg = c + gi * 16;
+            for (unsigned j = 0; j < per; j++)
+                for (size_t k = 0; k < 16; k++) s += qg[16 * j + k] * weights[(cg[k] >> (bits * j)) & mask];
+        }
+        out[t] = base + s;
+    }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static void tw_score_codes_avx512(const float *q, size_t padded_dim, int bits, const float *weights,
+                                  const uint8_t *codes, size_t count, float base, float *out) {
+    size_t g = tw_group_dims(bits), groups = padded_dim / g, stride = groups * 16;
+    __m512 w = _mm512_maskz_loadu_ps((__mmask16)((1u << (1u << bits)) - 1), weights);
+    const __m512i mask = _mm512_set1_epi32((1 << bits) - 1);
+    if (bits == 4) {
+        size_t t = 0;
+        // Two tokens at a time share the query loads.
+        for (; t + 2 <= count; t += 2) {
+            const uint8_t *c0 = codes + t * stride, *c1 = c0 + stride;
+            __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), b0 = _mm512_setzero_ps(), b1 = _mm512_setzero_ps();
+            for (size_t gi = 0; gi < groups; gi++) {
+                __m512 qlo = _mm512_loadu_ps(q + gi * 32), qhi = _mm512_loadu_ps(q + gi * 32 + 16);
+                __m512i x0 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(c0 + gi * 16)));
+                __m512i x1 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(c1 + gi * 16)));
+                a0 = _mm512_fmadd_ps(qlo, _mm512_permutexvar_ps(_mm512_and_si512(x0, mask), w), a0);
+                b0 = _mm512_fmadd_ps(qhi, _mm512_permutexvar_ps(_mm512_srli_epi32(x0, 4), w), b0);
+                a1 = _mm512_fmadd_ps(qlo, _mm512_permutexvar_ps(_mm512_and_si512(x1, mask), w), a1);
+                b1 = _mm512_fmadd_ps(qhi, _mm512_permutexvar_ps(_mm512_srli_epi32(x1, 4), w), b1);
+            }
+            out[t] = base + _mm512_reduce_add_ps(_mm512_add_ps(a0, b0));
+            out[t + 1] = base + _mm512_reduce_add_ps(_mm512_add_ps(a1, b1));
+        }
+        for (; t < count; t++) {
+            const uint8_t *c0 = codes + t * stride;
+            __m512 a0 = _mm512_setzero_ps(), b0 = _mm512_setzero_ps();
+            for (size_t gi = 0; gi < groups; gi++) {
+                __m512i x0 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(c0 + gi * 16)));
+                a0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + gi * 32), _mm512_permutexvar_ps(_mm512_and_si512(x0, mask), w), a0);
+                b0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + gi * 32 + 16), _mm512_permutexvar_ps(_mm512_srli_epi32(x0, 4), w), b0);
+            }
+            out[t] = base + _mm512_reduce_add_ps(_mm512_add_ps(a0, b0));
+        }
+    } else {  // bits == 2: four 16-dimension slices per byte
+        for (size_t t = 0; t < count; t++) {
+            const uint8_t *c0 = codes + t * stride;
+            __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+            for (size_t gi = 0; gi < groups; gi++) {
+                const float *qg = q + gi * 64;
+                __m512i x = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(c0 + gi * 16)));
+                a0 = _mm512_fmadd_ps(_mm512_loadu_ps(qg), _mm512_permutexvar_ps(_mm512_and_si512(x, mask), w), a0);
+                a1 = _mm512_fmadd_ps(_mm512_loadu_ps(qg + 16), _mm512_permutexvar_ps(_mm512_and_si512(_mm512_srli_epi32(x, 2), mask), w), a1);
+                a2 = _mm512_fmadd_ps(_mm512_loadu_ps(qg + 32), _mm512_permutexvar_ps(_mm512_and_si512(_mm512_srli_epi32(x, 4), mask), w), a2);
+                a3 = _mm512_fmadd_ps(_mm512_loadu_ps(qg + 48), _mm512_permutexvar_ps(_mm512_srli_epi32(x, 6), w), a3);
+            }
+            out[t] = base + _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+        }
+    }
+}
+
+static int tw_has_avx512bw(void) {
+    static int cached = -1;
+    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (v >= 0) return v;
+    __builtin_cpu_init();
+    v = tk_kernel_level() >= 2 && __builtin_cpu_supports("avx512bw");
+    __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+    return v;
+}
+#endif
+
+void tw_score_codes(const float *q, size_t padded_dim, int bits, const float *weights,
+                    const uint8_t *codes, size_t count, float base, float *out) {
+#if defined(__x86_64__)
+    if (tw_has_avx512bw()) { tw_score_codes_avx512(q, padded_dim, bits, weights, codes, count, base, out); return; }
+#endif
+    tw_score_codes_generic(q, padded_dim, bits, weights, codes, count, base, out);
+}
+
+static void tw_argmax_generic(const float *row, size_t cols, int32_t *idx, float *val) {
+    size_t best = 0;
+    float b = row[0];
+    for (size_t c = 1; c < cols; c++) if (row[c] > b) { b = row[c]; best = c; }
+    *idx = (int32_t)best;
+    if (val) *val = b;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f")))
+static void tw_argmax_avx512(const float *row, size_t cols, int32_t *idx, float *val) {
+    if (cols < 16) { tw_argmax_generic(row, cols, idx, val); return; }
+    // Pass 1: the maximum; pass 2: its first position (the row is in L1/L2 by then).
+    __m512 m = _mm512_loadu_ps(row);
+    size_t c = 16;
+    for (; c + 16 <= cols; c += 16) m = _mm512_max_ps(m, _mm512_loadu_ps(row + c));
+    float b = _mm512_reduce_max_ps(m);
+    for (; c < cols; c++) if (row[c] > b) b = row[c];
+    __m512 target = _mm512_set1_ps(b);
+    size_t pos = 0;
+    for (c = 0; c + 16 <= cols; c += 16) {
+        __mmask16 hit = _mm512_cmpeq_ps_mask(_mm512_loadu_ps(row + c), target);
+        if (hit) { pos = c + (size_t)__builtin_ctz(hit); goto found; }
+    }
+    for (; c < cols; c++) if (row[c] == b) { pos = c; goto found; }
+found:
+    *idx = (int32_t)pos;
+    if (val) *val = b;
+}
+#endif
+
+void tw_argmax_rows(const float *s, size_t rows, size_t cols, size_t ld, int32_t *idx, float *val) {
+    for (size_t r = 0; r < rows; r++) {
+#if defined(__x86_64__)
+        if (tk_kernel_level() >= 2) { tw_argmax_avx512(s + r * ld, cols, idx + r, val ? val + r : NULL); continue; }
+#endif
+        tw_argmax_generic(s + r * ld, cols, idx + r, val ? val + r : NULL);
+    }
+}
+
+// Min-heap of (score, index): the root is the worst kept entry (lowest score, then highest index).
+static inline int tw_worse(float sa, int32_t ia, float sb, int32_t ib) { return sa != sb ? sa < sb : ia > ib; }
+
+static void tw_sift_down(float *hv, int32_t *hi, size_t n, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < n && tw_worse(hv[l], hi[l], hv[w], hi[w])) w = l;
+        if (r < n && tw_worse(hv[r], hi[r], hv[w], hi[w])) w = r;
+        if (w == i) return;
+        float tv = hv[i]; hv[i] = hv[w]; hv[w] = tv;
+        int32_t ti = hi[i]; hi[i] = hi[w]; hi[w] = ti;
+        i = w;
+    }
+}
+
+static inline void tw_offer(float *hv, int32_t *hi, size_t *count, size_t keep, float s, int32_t c) {
+    if (*count < keep) {
+        size_t i = (*count)++;
+        hv[i] = s; hi[i] = c;
+        while (i > 0) {
+            size_t p = (i - 1) / 2;
+            if (!tw_worse(hv[i], hi[i], hv[p], hi[p])) break;
+            float tv = hv[i]; hv[i] = hv[p]; hv[p] = tv;
+            int32_t ti = hi[i]; hi[i] = hi[p]; hi[p] = ti;
+            i = p;
+        }
+    } else if (tw_worse(hv[0], hi[0], s, c)) {
+        hv[0] = s; hi[0] = c;
+        tw_sift_down(hv, hi, keep, 0);
+    }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f")))
+static size_t tw_select_scan_avx512(const float *scores, size_t n, size_t keep, float *hv, int32_t *hi) {
+    size_t count = 0, c = 0;
+    for (; c < n && count < keep; c++) tw_offer(hv, hi, &count, keep, scores[c], (int32_t)c);
+    for (; c < n && (c & 15); c++) tw_offer(hv, hi, &count, keep, scores[c], (int32_t)c);
+    for (; c + 16 <= n; c += 16) {
+        __mmask16 m = _mm512_cmp_ps_mask(_mm512_loadu_ps(scores + c), _mm512_set1_ps(hv[0]), _CMP_GT_OQ);
+        while (m) {
+            int j = __builtin_ctz(m);
+            m &= m - 1;
+            tw_offer(hv, hi, &count, keep, scores[c + j], (int32_t)(c + j));
+        }
+    }
+    for (; c < n; c++) tw_offer(hv, hi, &count, keep, scores[c], (int32_t)c);
+    return count;
+}
+#endif
+
+void tw_select_top(const float *scores, size_t n, size_t keep, int32_t *idx, float *val) {
+    if (keep > n) keep = n;
+    if (keep == 0) return;
+    // The heap lives in the output arrays; heap order is turned into best-first order at the end.
+    float *hv = val;
+    int32_t *hi = idx;
+    size_t count;
+#if defined(__x86_64__)
+    if (tk_kernel_level() >= 2) count = tw_select_scan_avx512(scores, n, keep, hv, hi);
+    else
+#endif
+    {
+        count = 0;
+        for (size_t c = 0; c < n; c++) tw_offer(hv, hi, &count, keep, scores[c], (int32_t)c);
+    }
+    // Heap sort: repeatedly move the worst to the end.
+    for (size_t end = count; end > 1; end--) {
+        float tv = hv[0]; hv[0] = hv[end - 1]; hv[end - 1] = tv;
+        int32_t ti = hi[0]; hi[0] = hi[end - 1]; hi[end - 1] = ti;
+        tw_sift_down(hv, hi, end - 1, 0);
+    }
+}

@@ -1,0 +1,133 @@
+import CTesseraKernels
+import TesseraKernels
+
+/// A small deterministic generator (SplitMix64) for samples and initialisation.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    /// Seeds the generator.
+    public init(seed: UInt64) { state = seed }
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Spherical k-means over unit vectors: assignment by largest inner product (one packed GEMM per block of
+/// points, both cores), centroids re-normalised after each update, empty clusters re-seeded from the data.
+public enum KMeans {
+    /// Rows per assignment block (keeps the score block of one worker near 16 MiB).
+    static func blockRows(centroids k: Int) -> Int { max(16, min(1024, (4 << 20) / max(k, 1))) }
+
+    /// Trains `k` centroids on `points` (`count × dimension`, row-major); returns `k × dimension` floats.
+    public static func train(points: UnsafePointer<Float>, count: Int, dimension d: Int, k: Int, iterations: Int,
+                             threads: Int, seed: UInt64) -> [Float] {
+        precondition(count >= 1 && k >= 1)
+        var rng = SplitMix64(seed: seed)
+        // Initialise with k distinct random points (Fisher–Yates prefix).
+        var order = Array(0..<count)
+        let initial = min(k, count)
+        for i in 0..<initial {
+            let j = i + Int(rng.next() % UInt64(count - i))
+            order.swapAt(i, j)
+        }
+        var centroids = [Float](repeating: 0, count: k * d)
+        for c in 0..<k {
+            let src = points + order[c % initial] * d
+            for j in 0..<d { centroids[c * d + j] = src[j] }
+        }
+        var assignment = [Int32](repeating: 0, count: count)
+        for _ in 0..<max(1, iterations) {
+            centroids.withUnsafeBufferPointer { cb in
+                assignment.withUnsafeMutableBufferPointer { ab in
+                    assign(points: points, count: count, dimension: d, centroids: cb.baseAddress!, k: k,
+                           threads: threads, into: ab.baseAddress!)
+                }
+            }
+            var sums = [Double](repeating: 0, count: k * d)
+            var sizes = [Int](repeating: 0, count: k)
+            for i in 0..<count {
+                let c = Int(assignment[i])
+                sizes[c] += 1
+                let src = points + i * d
+                sums.withUnsafeMutableBufferPointer { s in
+                    for j in 0..<d { s[c * d + j] += Double(src[j]) }
+                }
+            }
+            for c in 0..<k {
+                if sizes[c] == 0 {
+                    let src = points + Int(rng.next() % UInt64(count)) * d
+                    for j in 0..<d { centroids[c * d + j] = src[j] }
+                    continue
+                }
+                var norm = 0.0
+                for j in 0..<d { norm += sums[c * d + j] * sums[c * d + j] }
+                norm = norm.squareRoot()
+                let scale = norm > 0 ? 1 / norm : 0
+                for j in 0..<d { centroids[c * d + j] = Float(sums[c * d + j] * scale) }
+            }
+        }
+        return centroids
+    }
+
+    /// Nearest centroid (largest inner product) of every point, into `out[count]`.
+    public static func assign(points: UnsafePointer<Float>, count: Int, dimension d: Int, centroids: UnsafePointer<Float>,
+                              k: Int, threads: Int, into out: UnsafeMutablePointer<Int32>) {
+        let assigner = Assigner(centroids: centroids, k: k, dimension: d, threads: threads)
+        assigner.assign(points: points, count: count, into: out, scores: nil)
+    }
+}
+
+/// Assigns points to centroids with a packed GEMM; reusable across calls (one scratch set per worker).
+public final class Assigner: @unchecked Sendable {
+    let linear: LinearWeights
+    let k: Int
+    let d: Int
+    let threads: Int
+    /// Most points one ``assignRows(worker:points:count:into:scores:)`` call takes.
+    public let rowsPerBlock: Int
+    private let scratch: [(FloatBuffer, FloatBuffer)]
+    private let owner: FloatBuffer
+
+    /// Copies the centroids (`k × dimension`) and packs them.
+    public init(centroids: UnsafePointer<Float>, k: Int, dimension d: Int, threads: Int) {
+        self.k = k
+        self.d = d
+        self.threads = max(1, threads)
+        owner = FloatBuffer(capacity: k * d)
+        owner.pointer.update(from: centroids, count: k * d)
+        linear = LinearWeights(weight: owner.pointer, outputs: k, inputs: d, owner: owner)
+        rowsPerBlock = KMeans.blockRows(centroids: k)
+        scratch = (0..<self.threads).map { _ in (FloatBuffer(capacity: KMeans.blockRows(centroids: k) * k), FloatBuffer()) }
+    }
+
+    /// Nearest centroid of each point into `out`; the best inner product into `scores` if given (both cores).
+    public func assign(points: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Int32>,
+                       scores: UnsafeMutablePointer<Float>?) {
+        let blocks = (count + rowsPerBlock - 1) / rowsPerBlock
+        let p = UnsafeSendablePointer(readOnly: points)
+        let o = UnsafeSendablePointer(out)
+        let s = scores.map { UnsafeSendablePointer($0) }
+        let rows = rowsPerBlock, d = self.d
+        let wasBLAS = BLAS.threads
+        if threads > 1 { BLAS.setThreads(1) }
+        Parallel.forEach(count: blocks, threads: threads) { worker, block in
+            let start = block * rows
+            self.assignRows(worker: worker, points: p.pointer + start * d, count: min(rows, count - start),
+                            into: o.pointer + start, scores: s.map { $0.pointer + start })
+        }
+        if threads > 1 { BLAS.setThreads(wasBLAS) }
+    }
+
+    /// Single-threaded assignment of at most `rowsPerBlock` points with worker `worker`'s scratch.
+    public func assignRows(worker: Int, points: UnsafePointer<Float>, count n: Int, into out: UnsafeMutablePointer<Int32>,
+                           scores: UnsafeMutablePointer<Float>?) {
+        precondition(n <= rowsPerBlock)
+        let (buffer, workspace) = scratch[worker]
+        linear.apply(points, lda: d, rows: n, bias: nil, into: buffer.pointer, ldc: k, workspace: workspace)
+        tw_argmax_rows(buffer.pointer, n, k, k, out, scores)
+    }
+}

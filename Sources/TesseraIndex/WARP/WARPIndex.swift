@@ -1,0 +1,93 @@
+import TesseraIO
+
+/// A compressed (WARP) token index opened for search: every array memory-mapped, sizes and offsets validated.
+public final class WARPIndex: @unchecked Sendable {
+    /// The folder (manifest, mapped arrays).
+    public let folder: IndexFolder
+    /// Vector width.
+    public let dimension: Int
+    /// Number of documents.
+    public let documentCount: Int
+    /// Number of indexed (kept) token vectors.
+    public let tokenCount: Int
+    /// Number of centroids K.
+    public let centroidCount: Int
+    /// The residual codec.
+    public let codec: ResidualCodec
+    /// Centroids, K × dimension.
+    public let centroids: IndexArray<Float>
+    /// Postings of centroid c: `centroidOffsets[c] ..< centroidOffsets[c + 1]`.
+    public let centroidOffsets: IndexArray<Int64>
+    /// Codes of every posting (`tokenCount × codec.codeBytes`), grouped by centroid.
+    public let codes: IndexArray<UInt8>
+    /// Document of every posting (sorted within a centroid).
+    public let postingDocuments: IndexArray<Int32>
+    /// Quantised salience of every posting (× `salienceScale` / 255).
+    public let postingSaliences: IndexArray<UInt8>
+    /// Salience of a posting for code 1 (`salience_scale / 255`).
+    public let salienceUnit: Float
+    /// idf per vocabulary id (query saliences).
+    public let idf: IndexArray<Float>
+    /// Tokens per document before pruning.
+    public let documentLengths: IndexArray<Int32>
+    /// β the index was built with.
+    public let prune: Double
+
+    /// The manifest's `codec` parameter of a compressed token index.
+    public static let codecName = "warp-residual-v1"
+
+    /// Opens and validates the index at `path`.
+    public init(path: String, verifyChecksums: Bool = true) throws(IndexError) {
+        folder = try IndexFolder(path: path, kind: nil, verifyChecksums: verifyChecksums)
+        let p = folder.manifest.parameters
+        guard folder.manifest.kind == .tokensWARP || folder.manifest.kind == .tokens else {
+            throw IndexError(.wrongKind, "\(path) holds a \(folder.manifest.kind) index, expected a compressed token index")
+        }
+        guard p["codec"]?.stringValue == WARPIndex.codecName else {
+            throw IndexError(.wrongKind, "\(path) holds an exact (uncompressed) token index, not a compressed (WARP) one")
+        }
+        guard let d = folder.manifest.dimension, d >= 1 else {
+            throw IndexError(.invalidManifest, "\(path)/manifest.json: a tokens-warp index needs a dimension")
+        }
+        guard let bits = p["bits"]?.intValue, bits == 2 || bits == 4 else {
+            throw IndexError(.invalidManifest, "\(path)/manifest.json: parameter \"bits\" must be 2 or 4")
+        }
+        dimension = d
+        documentCount = try folder.count("documents")
+        tokenCount = try folder.count("tokens")
+        centroidCount = try folder.count("centroids")
+        prune = p["prune"]?.doubleValue ?? 1
+        let cutoffs = try folder.array("bucket_cutoffs", as: Float.self, count: (1 << bits) - 1)
+        let weights = try folder.array("bucket_weights", as: Float.self, count: 1 << bits)
+        codec = ResidualCodec(bits: bits, dimension: d, cutoffs: Array(cutoffs), weights: Array(weights))
+        centroids = try folder.array("centroids", as: Float.self, count: centroidCount * d)
+        centroidOffsets = try folder.array("centroid_offsets", as: Int64.self, count: centroidCount + 1)
+        codes = try folder.array("codes", as: UInt8.self, count: tokenCount * codec.codeBytes)
+        postingDocuments = try folder.array("posting_documents", as: Int32.self, count: tokenCount)
+        postingSaliences = try folder.array("posting_saliences", as: UInt8.self, count: tokenCount)
+        idf = try folder.array("idf", as: Float.self)
+        documentLengths = try folder.array("document_lengths", as: Int32.self, count: documentCount)
+        salienceUnit = Float(p["salience_scale"]?.doubleValue ?? 1) / 255
+        // Offsets must partition the postings; documents must be in range and sorted within each centroid.
+        var previous: Int64 = 0
+        guard centroidOffsets.first == 0, centroidOffsets.last == Int64(tokenCount) else {
+            throw IndexError(.invalidArray, "\(path)/centroid_offsets.bin: does not partition \(tokenCount) postings")
+        }
+        for c in 0..<centroidCount {
+            let end = centroidOffsets[c + 1]
+            guard end >= previous else { throw IndexError(.invalidArray, "\(path)/centroid_offsets.bin: offsets decrease at centroid \(c)") }
+            var last: Int32 = -1
+            for i in Int(previous)..<Int(end) {
+                let doc = postingDocuments[i]
+                guard doc >= last, doc < Int32(documentCount) else {
+                    throw IndexError(.invalidArray, "\(path)/posting_documents.bin: document \(doc) out of order or range in centroid \(c)")
+                }
+                last = doc
+            }
+            previous = end
+        }
+    }
+
+    /// The documents' external ids.
+    public func documentIDs() throws(IndexError) -> StringTable { try folder.documentIDs() }
+}

@@ -1,0 +1,290 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import TesseraIO
+import TesseraKernels
+
+/// Streams documents' token vectors into a compressed (WARP) token index.
+///
+/// ``add(documentID:vectors:tokenIds:)`` appends each document's float vectors to a spill file inside the
+/// writer's hidden temporary folder beside the destination (so the float vectors never all sit in RAM);
+/// ``finish(model:parameters:titles:texts:)`` then computes IDF saliences and prunes, trains k-means on a sample,
+/// trains the residual codec, encodes every kept token (both cores), groups the codes by centroid (sorted by
+/// document within a centroid), writes the flat arrays and commits the folder atomically. A build that dies at
+/// any point leaves the previous index at `destination` untouched (see ``IndexFolderWriter``).
+///
+/// Arrays: `centroids` f32 [K×d], `bucket_cutoffs` f32 [2^b−1], `bucket_weights` f32 [2^b], `centroid_offsets`
+/// i64 [K+1] (postings of centroid c are `centroid_offsets[c] ..< centroid_offsets[c+1]`), `codes` u8
+/// [P×codeBytes], `posting_documents` i32 [P], `posting_saliences` u8 [P] (salience / `salience_scale` · 255),
+/// `idf` f32 [vocabulary] (query saliences), `document_lengths` i32 [N] (tokens before pruning),
+/// `document_ids`, and `titles` / `texts` when given.
+public final class WARPIndexBuilder {
+    /// The parameters.
+    public let parameters: WARPBuildParameters
+    /// Vector width.
+    public let dimension: Int
+    private let writer: IndexFolderWriter
+    private let spillPath: String
+    private var spill: UnsafeMutablePointer<FILE>?
+    private var tokenIds: [Int32] = []
+    private var documentOffsets: [Int] = [0]
+    private var documentIDs: [String] = []
+    private var seenIDs = Set<String>()
+    /// Progress messages (stage names) go here if set.
+    public var progress: (@Sendable (String) -> Void)?
+
+    /// Prepares a build into `destination` (its parent folder must exist).
+    public init(destination: String, dimension: Int, parameters: WARPBuildParameters) throws {
+        guard parameters.bits == 2 || parameters.bits == 4 else {
+            throw IndexError(.invalidArgument, "--bits must be 2 or 4, not \(parameters.bits)")
+        }
+        guard parameters.prune > 0 && parameters.prune <= 1 else {
+            throw IndexError(.invalidArgument, "--prune must be in (0, 1], not \(parameters.prune)")
+        }
+        guard dimension >= 1 && dimension <= 4096 else { throw IndexError(.invalidArgument, "dimension \(dimension) out of range") }
+        if let k = parameters.centroids, k < 1 { throw IndexError(.invalidArgument, "--centroids must be at least 1") }
+        self.parameters = parameters
+        self.dimension = dimension
+        writer = try IndexFolderWriter(destination: destination, kind: .warpWritten)
+        spillPath = writer.temporaryPath + "/spill.f32.tmp"
+        guard let f = fopen(spillPath, "wb") else {
+            throw IndexError(.writeFailed, "cannot create \(spillPath): \(String(cString: strerror(errno)))")
+        }
+        spill = f
+    }
+
+    deinit {
+        if let spill { fclose(spill) }
+        unlink(spillPath)
+    }
+
+    /// Tokens added so far.
+    public var tokenCount: Int { tokenIds.count }
+    /// Documents added so far.
+    public var documentCount: Int { documentIDs.count }
+
+    /// Adds one document: its token vectors (count × dimension, L2-normalised), vocabulary ids and external id.
+    public func add(documentID: String, vectors: UnsafeBufferPointer<Float>, tokenIds ids: [Int32]) throws {
+        guard let spill else { throw IndexError(.invalidArgument, "WARP builder already finished") }
+        guard vectors.count == ids.count * dimension else {
+            throw IndexError(.invalidArgument, "document \(documentID): \(vectors.count) floats for \(ids.count) tokens of dimension \(dimension)")
+        }
+        guard seenIDs.insert(documentID).inserted else { throw IndexError(.invalidArgument, "duplicate document id \(documentID)") }
+        if let base = vectors.baseAddress, vectors.count > 0 {
+            guard fwrite(base, MemoryLayout<Float>.stride, vectors.count, spill) == vectors.count else {
+                throw IndexError(.writeFailed, "cannot write \(spillPath): \(String(cString: strerror(errno)))")
+            }
+        }
+        tokenIds.append(contentsOf: ids)
+        documentOffsets.append(tokenIds.count)
+        documentIDs.append(documentID)
+    }
+
+    /// Trains, encodes and writes the index; returns counts, the folder's bytes and the process's peak RSS.
+    public func finish(model: JSONValue, parameters extra: JSONObject, titles: [String]?, texts: [String]?) throws
+        -> (documents: Int, tokens: Int, bytes: Int, peakRSSBytes: Int) {
+        guard let f = spill else { throw IndexError(.invalidArgument, "WARP builder already finished") }
+        spill = nil
+        guard fflush(f) == 0, fclose(f) == 0 else { throw IndexError(.writeFailed, "cannot write \(spillPath)") }
+        let total = tokenIds.count, d = dimension, documents = documentIDs.count
+        guard total > 0 else { throw IndexError(.invalidArgument, "cannot build a token index without tokens") }
+        let map: MappedFile
+        do { map = try MappedFile(path: spillPath) } catch { throw IndexError(.readFailed, error.message) }
+        guard map.bytes.count == total * d * 4, let raw = map.bytes.baseAddress else {
+            throw IndexError(.readFailed, "\(spillPath): spill file has \(map.bytes.count) bytes, expected \(total * d * 4)")
+        }
+        let vectors = raw.assumingMemoryBound(to: Float.self)
+        let threads = max(1, parameters.threads)
+
+        // 1. IDF saliences and pruning (top β of each document's tokens by salience).
+        progress?("saliences")
+        let vocabulary = Int((tokenIds.max() ?? 0)) + 1
+        var df = [Int32](repeating: 0, count: vocabulary)
+        var lastSeen = [Int32](repeating: -1, count: vocabulary)
+        for doc in 0..<documents {
+            for r in documentOffsets[doc]..<documentOffsets[doc + 1] {
+                let t = Int(tokenIds[r])
+                guard t >= 0 else { continue }
+                if lastSeen[t] != Int32(doc) { lastSeen[t] = Int32(doc); df[t] += 1 }
+            }
+        }
+        let n = Double(documents)
+        let idf = df.map { Float(log(1 + (n - Double($0) + 0.5) / (Double($0) + 0.5))) }
+        func salience(_ r: Int) -> Float { tokenIds[r] >= 0 ? idf[Int(tokenIds[r])] : 0 }
+        var keptRows: [Int32] = []
+        var keptDocs: [Int32] = []
+        keptRows.reserveCapacity(parameters.prune >= 1 ? total : Int(Double(total) * parameters.prune) + documents)
+        keptDocs.reserveCapacity(keptRows.capacity)
+        for doc in 0..<documents {
+            let rows = documentOffsets[doc]..<documentOffsets[doc + 1]
+            if parameters.prune >= 1 {
+                for r in rows { keptRows.append(Int32(r)); keptDocs.append(Int32(doc)) }
+            } else if !rows.isEmpty {
+                let keep = max(1, Int((parameters.prune * Double(rows.count)).rounded(.up)))
+                let ranked = rows.sorted { salience($0) != salience($1) ? salience($0) > salience($1) : $0 < $1 }
+                for r in ranked.prefix(keep).sorted() { keptRows.append(Int32(r)); keptDocs.append(Int32(doc)) }
+            }
+        }
+        let kept = keptRows.count
+        let scale = max(idf.max() ?? 1, 1e-6)
+        let keptSaliences: [UInt8] = keptRows.map { r in UInt8(max(0, min(255, (salience(Int(r)) / scale * 255).rounded()))) }
+        let k = min(parameters.centroids ?? WARPBuildParameters.defaultCentroids(tokens: kept), kept)
+
+        // 2. k-means on a sample of the kept tokens.
+        var rng = SplitMix64(seed: parameters.seed)
+        let sampleSize = min(kept, max(parameters.minimumSample, min(parameters.maximumSample, k * parameters.samplePerCentroid)))
+        var sampleRows: [Int32]
+        if sampleSize == kept {
+            sampleRows = keptRows
+        } else {
+            var chosen = Set<Int32>()
+            while chosen.count < sampleSize { chosen.insert(keptRows[Int(rng.next() % UInt64(kept))]) }
+            sampleRows = chosen.sorted()
+        }
+        var sample = [Float](repeating: 0, count: sampleRows.count * d)
+        sample.withUnsafeMutableBufferPointer { s in
+            for (i, r) in sampleRows.enumerated() { (s.baseAddress! + i * d).update(from: vectors + Int(r) * d, count: d) }
+        }
+        sampleRows = []
+        progress?("k-means: \(k) centroids on \(sampleSize) of \(kept) tokens")
+        let centroids = sample.withUnsafeBufferPointer { s in
+            KMeans.train(points: s.baseAddress!, count: sampleSize, dimension: d, k: k, iterations: parameters.iterations,
+                         threads: threads, seed: rng.next())
+        }
+        let assigner = centroids.withUnsafeBufferPointer { Assigner(centroids: $0.baseAddress!, k: k, dimension: d, threads: threads) }
+
+        // 3. Residual codec from the sample's residuals (about 1M values).
+        progress?("codec")
+        let codecPoints = min(sampleSize, max(1, (1 << 20) / d))
+        var codecAssignment = [Int32](repeating: 0, count: codecPoints)
+        sample.withUnsafeBufferPointer { s in
+            codecAssignment.withUnsafeMutableBufferPointer { a in
+                assigner.assign(points: s.baseAddress!, count: codecPoints, into: a.baseAddress!, scores: nil)
+            }
+        }
+        var residualValues = [Float](repeating: 0, count: codecPoints * d)
+        for i in 0..<codecPoints {
+            let c = Int(codecAssignment[i])
+            for j in 0..<d { residualValues[i * d + j] = sample[i * d + j] - centroids[c * d + j] }
+        }
+        sample = []
+        let codec = ResidualCodec.train(bits: parameters.bits, dimension: d, residuals: residualValues)
+        residualValues = []
+
+        // 4. Encode every kept token: nearest centroid, residual, codes (both cores, blocks of rows).
+        progress?("encoding \(kept) tokens")
+        let codeBytes = codec.codeBytes
+        var codes = [UInt8](repeating: 0, count: kept * codeBytes)
+        var assignment = [Int32](repeating: 0, count: kept)
+        let block = assigner.rowsPerBlock
+        let blocks = (kept + block - 1) / block
+        let scratch = (0..<threads).map { _ in FloatBuffer(capacity: block * d) }
+        codes.withUnsafeMutableBufferPointer { codesBuffer in
+            assignment.withUnsafeMutableBufferPointer { assignmentBuffer in
+                keptRows.withUnsafeBufferPointer { rowsBuffer in
+                    centroids.withUnsafeBufferPointer { centroidBuffer in
+                        let out = UnsafeSendablePointer(codesBuffer.baseAddress!)
+                        let assigned = UnsafeSendablePointer(assignmentBuffer.baseAddress!)
+                        let rows = UnsafeSendablePointer(readOnly: rowsBuffer.baseAddress!)
+                        let cents = UnsafeSendablePointer(readOnly: centroidBuffer.baseAddress!)
+                        let source = UnsafeSendablePointer(readOnly: vectors)
+                        let wasBLAS = BLAS.threads
+                        BLAS.setThreads(1)
+                        Parallel.forEach(count: blocks, threads: threads) { worker, b in
+                            let start = b * block, count = min(block, kept - start)
+                            let x = scratch[worker].pointer
+                            for i in 0..<count {
+                                (x + i * d).update(from: source.pointer + Int(rows.pointer[start + i]) * d, count: d)
+                            }
+                            assigner.assignRows(worker: worker, points: x, count: count, into: assigned.pointer + start, scores: nil)
+                            for i in 0..<count {
+                                let c = cents.pointer + Int(assigned.pointer[start + i]) * d
+                                for j in 0..<d { x[i * d + j] -= c[j] }
+                            }
+                            codec.encode(residuals: x, count: count, into: out.pointer + start * codeBytes)
+                        }
+                        BLAS.setThreads(wasBLAS)
+                    }
+                }
+            }
+        }
+        keptRows = []
+
+        // 5. Group by centroid (a stable counting sort keeps document order within a centroid) and write.
+        progress?("writing")
+        var offsets = [Int64](repeating: 0, count: k + 1)
+        for c in assignment { offsets[Int(c) + 1] += 1 }
+        for c in 0..<k { offsets[c + 1] += offsets[c] }
+        var cursor = Array(offsets.dropLast())
+        var order = [Int32](repeating: 0, count: kept)
+        for (i, c) in assignment.enumerated() {
+            order[Int(cursor[Int(c)])] = Int32(i)
+            cursor[Int(c)] += 1
+        }
+        assignment = []
+        try writer.addArray("centroids", centroids)
+        try writer.addArray("bucket_cutoffs", codec.cutoffs)
+        try writer.addArray("bucket_weights", codec.weights)
+        try writer.addArray("centroid_offsets", offsets)
+        let codeStream = try writer.beginArray("codes", of: UInt8.self)
+        var chunk = [UInt8]()
+        chunk.reserveCapacity(1 << 22)
+        for i in order {
+            let start = Int(i) * codeBytes
+            chunk.append(contentsOf: codes[start..<(start + codeBytes)])
+            if chunk.count >= 1 << 22 { try codeStream.append(chunk); chunk.removeAll(keepingCapacity: true) }
+        }
+        try codeStream.append(chunk)
+        try codeStream.finish()
+        codes = []
+        try writer.addArray("posting_documents", order.map { keptDocs[Int($0)] })
+        try writer.addArray("posting_saliences", order.map { keptSaliences[Int($0)] })
+        order = []
+        try writer.addArray("idf", idf)
+        try writer.addArray("document_lengths", (0..<documents).map { Int32(documentOffsets[$0 + 1] - documentOffsets[$0]) })
+        try writer.addDocumentIDs(documentIDs)
+        if let titles { try writer.addStrings("titles", titles) }
+        if let texts { try writer.addStrings("texts", texts) }
+        writer.model = model
+        writer.dimension = d
+        var params = JSONObject()
+        let own: [(String, JSONValue)] = [
+            ("codec", .string(WARPIndex.codecName)), ("bits", .number(Double(parameters.bits))),
+            ("centroids", .number(Double(k))), ("prune", .number(parameters.prune)),
+            ("code_bytes", .number(Double(codeBytes))), ("padded_dimension", .number(Double(codec.paddedDimension))),
+            ("salience", .string("idf")), ("salience_scale", .number(Double(scale))),
+            ("kmeans_sample", .number(Double(sampleSize))), ("kmeans_iterations", .number(Double(parameters.iterations))),
+            ("seed", .number(Double(parameters.seed & 0xFFFF_FFFF))),
+        ]
+        for (key, value) in own { params.entries.append((key, value)) }
+        for (key, value) in extra.entries where params[key] == nil { params.entries.append((key, value)) }
+        writer.parameters = params
+        writer.counts = ["documents": documents, "tokens": kept, "tokens_total": total, "centroids": k]
+        withExtendedLifetime(map) {}
+        unlink(spillPath)
+        try writer.commit()
+        return (documents, kept, Self.folderBytes(writer.destination), Self.peakRSSBytes())
+    }
+
+    /// Sum of the sizes of the files in `path`.
+    public static func folderBytes(_ path: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return names.reduce(0) { total, name in
+            let size = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name)[.size] as? Int) ?? 0
+            return total + (size ?? 0)
+        }
+    }
+
+    /// The process's peak resident set (VmHWM of /proc/self/status; 0 where unavailable).
+    public static func peakRSSBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let digits = line.split(separator: " ").compactMap { Int($0) }
+            if let kb = digits.first { return kb * 1024 }
+        }
+        return 0
+    }
+}

@@ -1,0 +1,46 @@
+import TesseraIO
+import TesseraKernels
+
+extension IndexKind {
+    /// Compressed token index read by the WARP engine (centroids + residual codes, postings by centroid).
+    public static let tokensWARP: IndexKind = "tokens-warp"
+
+    /// The kind a WARP build writes: `tokens-warp` once ``IndexKind/known`` lists it, else `tokens` (the
+    /// `codec` parameter then tells a compressed token index from an exact one).
+    public static var warpWritten: IndexKind { IndexKind.known.contains(.tokensWARP) ? .tokensWARP : .tokens }
+}
+
+/// Build settings of a compressed (WARP) token index.
+public struct WARPBuildParameters: Sendable {
+    /// Bits per dimension of the residual codes: 2 or 4.
+    public var bits: Int = 4
+    /// Number of k-means centroids; nil: 2^floor(log2(16·√N)) for N indexed token vectors.
+    public var centroids: Int? = nil
+    /// β: fraction of each document's tokens kept, the most salient (IDF) first; 1 keeps every token.
+    public var prune: Double = 1
+    /// Training points per centroid for k-means (the sample is at most this many times the centroid count,
+    /// and at least `minimumSample` points or the whole corpus).
+    public var samplePerCentroid: Int = 8
+    /// Lower bound of the k-means sample.
+    public var minimumSample: Int = 65_536
+    /// Upper bound of the k-means sample.
+    public var maximumSample: Int = 262_144
+    /// k-means iterations.
+    public var iterations: Int = 8
+    /// Threads for k-means and encoding.
+    public var threads: Int = min(2, Parallel.availableCores)
+    /// Seed of the sample and of k-means initialisation.
+    public var seed: UInt64 = 0x5EED_3A9D
+    /// Defaults.
+    public init() {}
+
+    /// The default centroid count for `tokens` indexed vectors: 2^floor(log2(16·√N)), at most N, at least 1.
+    public static func defaultCentroids(tokens: Int) -> Int {
+        guard tokens > 1 else { return 1 }
+        let target = 16 * Double(tokens).squareRoot()
+        var k = 1
+        while k * 2 <= Int(target) { k *= 2 }
+        return max(1, min(k, tokens))
+    }
+}
+

@@ -1,0 +1,233 @@
+import Foundation
+import TesseraIndex
+import TesseraKernels
+
+/// The WARP search engine over a compressed token index (PAPERS.md §4), for XTR and AligneR scoring.
+///
+/// Per query: (1) one GEMM scores every centroid for every query token, each token probes its n_probe best
+/// centroids and gets m_i from t' (``WARPCentroidSelection``); (2) each probed cluster is decoded implicitly
+/// against the query token (``WARPDecompression``); (3) XTR: token-level max, then document-level sum with
+/// imputation m_i; AligneR: top-k/top-p alignment of the decoded candidates with saliences; (4) a heap keeps the
+/// top k. Safe for concurrent queries (per-query scratch comes from a pool); `threads` splits one query's tokens
+/// between workers.
+public final class WARPEngine: @unchecked Sendable {
+    /// The index.
+    public let index: WARPIndex
+    let centroidScorer: LinearWeights
+    let clusterSizes: [Int32]
+    let largestCluster: Int
+    let meanSalience: Float
+    private let lock = NSLock()
+    private var pool: [WARPScratch] = []
+    private var queryPool: [(FloatBuffer, FloatBuffer, FloatBuffer)] = []
+
+    /// Prepares the engine (packs the centroids for the scoring GEMM).
+    public init(index: WARPIndex) {
+        self.index = index
+        let k = index.centroidCount
+        centroidScorer = LinearWeights(weight: index.centroids.buffer.baseAddress!, outputs: k, inputs: index.dimension,
+                                       owner: ArrayBox(index.centroids))
+        var sizes = [Int32](repeating: 0, count: k)
+        for c in 0..<k { sizes[c] = Int32(index.centroidOffsets[c + 1] - index.centroidOffsets[c]) }
+        clusterSizes = sizes
+        largestCluster = Int(sizes.max() ?? 0)
+        var sum = 0
+        for s in index.postingSaliences.buffer { sum += Int(s) }
+        meanSalience = index.tokenCount > 0 ? Float(Double(sum) / Double(index.tokenCount)) * index.salienceUnit : 1
+    }
+
+    private func takeScratch(_ count: Int) -> [WARPScratch] {
+        lock.lock()
+        var out: [WARPScratch] = []
+        while out.count < count, let s = pool.popLast() { out.append(s) }
+        lock.unlock()
+        while out.count < count { out.append(WARPScratch(documents: index.documentCount, largestCluster: largestCluster)) }
+        return out
+    }
+
+    private func giveBack(_ scratches: [WARPScratch]) {
+        lock.lock(); pool.append(contentsOf: scratches); lock.unlock()
+    }
+
+    /// Stage 1 for all query tokens: centroid scores `n × K` and the zero-padded query tokens.
+    private func centroidScores(_ query: QueryTokens, scores: FloatBuffer, padded: FloatBuffer, workspace: FloatBuffer) {
+        let n = query.count, k = index.centroidCount, d = index.dimension, pd = index.codec.paddedDimension
+        scores.reserve(n * k)
+        padded.reserve(n * pd)
+        query.vectors.withUnsafeBufferPointer { v in
+            centroidScorer.apply(v.baseAddress!, lda: d, rows: n, bias: nil, into: scores.pointer, ldc: k, workspace: workspace)
+            for i in 0..<n {
+                let dst = padded.pointer + i * pd
+                dst.update(from: v.baseAddress! + i * d, count: d)
+                if pd > d { (dst + d).update(repeating: 0, count: pd - d) }
+            }
+        }
+    }
+
+    private func takeQueryBuffers() -> (FloatBuffer, FloatBuffer, FloatBuffer) {
+        lock.lock()
+        let b = queryPool.popLast()
+        lock.unlock()
+        return b ?? (FloatBuffer(), FloatBuffer(), FloatBuffer())
+    }
+
+    private func giveBackQueryBuffers(_ b: (FloatBuffer, FloatBuffer, FloatBuffer)) {
+        lock.lock(); queryPool.append(b); lock.unlock()
+    }
+
+    /// XTR scoring: the `topK` best documents, each scored (1/n) Σᵢ max(best decoded score of token i in it, m_i).
+    public func searchXTR(_ query: QueryTokens, topK: Int, parameters: WARPSearchParameters) -> [ScoredDocument] {
+        run(query, topK: topK, parameters: parameters, aligner: nil)
+    }
+
+    /// AligneR scoring of the decoded candidates: Σ uᵢ u_j s_ij / Σ uᵢ u_j over each query token's top-k/top-p
+    /// candidates per document; a query token without (enough) candidates in a document is imputed m_i with
+    /// the mean document salience.
+    public func searchAligner(_ query: QueryTokens, topK: Int, parameters: WARPSearchParameters) -> [ScoredDocument] {
+        let uq: [Float] = query.tokenIds.map { id in
+            let i = Int(id)
+            if i >= 0 && i < index.idf.count { return index.idf[i] }
+            let n = Double(index.documentCount)
+            return Float(log(1 + (n + 0.5) / 0.5))
+        }
+        return run(query, topK: topK, parameters: parameters, aligner: uq)
+    }
+
+    private func run(_ query: QueryTokens, topK: Int, parameters: WARPSearchParameters, aligner uq: [Float]?) -> [ScoredDocument] {
+        let n = query.count
+        guard n > 0, index.tokenCount > 0, topK > 0 else { return [] }
+        precondition(query.dimension == index.dimension, "query dimension \(query.dimension) ≠ index dimension \(index.dimension)")
+        let k = index.centroidCount, pd = index.codec.paddedDimension
+        let buffers = takeQueryBuffers()
+        defer { giveBackQueryBuffers(buffers) }
+        let (scores, padded, workspace) = buffers
+        centroidScores(query, scores: scores, padded: padded, workspace: workspace)
+        let workers = max(1, min(parameters.threads, n))
+        let scratches = takeScratch(workers)
+        defer { giveBack(scratches) }
+        var missing = [Float](repeating: 0, count: n)
+        let nProbe = max(1, min(parameters.nProbe, k))
+        let tPrime = parameters.tPrime ?? WARPSearchParameters.defaultTPrime(tokens: index.tokenCount)
+        let bound = parameters.bound
+        let alignment = parameters.alignment
+        let meanSalience = self.meanSalience
+        missing.withUnsafeMutableBufferPointer { mb in
+            let m = UnsafeSendablePointer(mb.baseAddress!)
+            let s = UnsafeSendablePointer(scores.pointer), p = UnsafeSendablePointer(padded.pointer)
+            clusterSizes.withUnsafeBufferPointer { sizes in
+                let sz = UnsafeSendablePointer(readOnly: sizes.baseAddress!)
+                index.bucketWeightsPointer { weights in
+                    let w = UnsafeSendablePointer(readOnly: weights)
+                    Parallel.forEach(count: n, threads: workers) { worker, i in
+                        let scratch = scratches[worker]
+                        scratch.selection.select(row: s.pointer + i * k, centroids: k, nProbe: nProbe, bound: bound,
+                                                 tPrime: tPrime, sizes: sz.pointer)
+                        m.pointer[i] = scratch.selection.missing
+                        if let uq {
+                            if uq[i] > 0 {
+                                self.alignToken(scratch, q: p.pointer + i * pd, weights: w.pointer, uq: uq[i], missing: scratch.selection.missing,
+                                                alignment: alignment)
+                            }
+                        } else {
+                            self.xtrToken(scratch, q: p.pointer + i * pd, weights: w.pointer)
+                        }
+                    }
+                }
+            }
+        }
+        let main = scratches[0]
+        for other in scratches.dropFirst() { main.absorb(other, aligner: uq != nil) }
+        var heap = TopK(k: topK)
+        if let uq {
+            var a: Float = 0, b: Float = 0
+            for i in 0..<n where uq[i] > 0 { a += uq[i] * missing[i]; b += uq[i] }
+            for doc in main.candidates {
+                let d = Int(doc)
+                let c = Float(alignmentCount(alignment, document: d))
+                let num = main.total[d] + meanSalience * (c * a - main.removedNumerator[d])
+                let den = main.denominator[d] + meanSalience * (c * b - main.removedDenominator[d])
+                heap.insert(doc, den > 0 ? num / den : 0)
+            }
+        } else {
+            let base = missing.reduce(0, +)
+            let scale = 1 / Float(n)
+            for doc in main.candidates { heap.insert(doc, (base + main.total[Int(doc)]) * scale) }
+        }
+        main.reset()
+        return heap.sorted()
+    }
+
+    /// Decodes the probed clusters of one query token and merges them (XTR).
+    private func xtrToken(_ scratch: WARPScratch, q: UnsafePointer<Float>, weights: UnsafePointer<Float>) {
+        let docs = index.postingDocuments.buffer.baseAddress!
+        for j in 0..<scratch.selection.probeCount {
+            let c = scratch.selection.best[j]
+            let lo = Int(index.centroidOffsets[Int(c)]), hi = Int(index.centroidOffsets[Int(c) + 1])
+            guard hi > lo else { continue }
+            WARPDecompression.score(index: index, weights: weights, q: q, centroidScore: scratch.selection.bestScores[j],
+                                    range: lo..<hi, into: scratch.clusterScores)
+            scratch.maxMerge(documents: docs + lo, scores: scratch.clusterScores, count: hi - lo)
+        }
+        scratch.sumMerge(missing: scratch.selection.missing)
+    }
+
+    /// Document tokens one query token aligns to in document `d`: the alignment's count for the document's full
+    /// length, at most the tokens pruning kept.
+    @inline(__always) func alignmentCount(_ alignment: Alignment, document d: Int) -> Int {
+        let length = Int(index.documentLengths[d])
+        let kept = index.prune >= 1 ? length : max(1, Int((index.prune * Double(length)).rounded(.up)))
+        return max(1, min(alignment.count(documentLength: length), kept))
+    }
+
+    /// Decodes the probed clusters of one query token and aligns it to its best candidates per document (AligneR).
+    private func alignToken(_ scratch: WARPScratch, q: UnsafePointer<Float>, weights: UnsafePointer<Float>, uq: Float,
+                            missing: Float, alignment: Alignment) {
+        let docs = index.postingDocuments.buffer.baseAddress!
+        let saliences = index.postingSaliences.buffer.baseAddress!
+        let unit = index.salienceUnit
+        scratch.alignmentBuffer.removeAll(keepingCapacity: true)
+        for j in 0..<scratch.selection.probeCount {
+            let c = scratch.selection.best[j]
+            let lo = Int(index.centroidOffsets[Int(c)]), hi = Int(index.centroidOffsets[Int(c) + 1])
+            guard hi > lo else { continue }
+            WARPDecompression.score(index: index, weights: weights, q: q, centroidScore: scratch.selection.bestScores[j],
+                                    range: lo..<hi, into: scratch.clusterScores)
+            for t in 0..<(hi - lo) {
+                scratch.alignmentBuffer.append((docs[lo + t], scratch.clusterScores[t], Float(saliences[lo + t]) * unit))
+            }
+        }
+        scratch.alignmentBuffer.sort { $0.document != $1.document ? $0.document < $1.document : $0.score > $1.score }
+        let items = scratch.alignmentBuffer
+        var t = 0
+        while t < items.count {
+            let doc = items[t].document
+            let d = Int(doc)
+            let c = alignmentCount(alignment, document: d)
+            var taken = 0
+            while t < items.count && items[t].document == doc {
+                if taken < c {
+                    let weight = uq * items[t].salience
+                    scratch.total[d] += weight * items[t].score
+                    scratch.denominator[d] += weight
+                    taken += 1
+                }
+                t += 1
+            }
+            scratch.removedNumerator[d] += uq * missing * Float(taken)
+            scratch.removedDenominator[d] += uq * Float(taken)
+            scratch.addCandidate(doc)
+        }
+    }
+}
+
+/// Keeps an index array alive as a class reference.
+final class ArrayBox<T: IndexScalar>: @unchecked Sendable {
+    let array: IndexArray<T>
+    init(_ array: IndexArray<T>) { self.array = array }
+}
+
+extension WARPIndex {
+    func bucketWeightsPointer<R>(_ body: (UnsafePointer<Float>) -> R) -> R {
+        codec.weights.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}

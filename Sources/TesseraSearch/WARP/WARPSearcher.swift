@@ -1,0 +1,63 @@
+import TesseraIndex
+import TesseraIO
+import TesseraModels
+
+/// XTR or AligneR search over a compressed `tokens-warp` index with the WARP engine.
+public final class WARPSearcher: Searcher {
+    /// The index.
+    public let index: WARPIndex
+    /// The engine.
+    public let engine: WARPEngine
+    /// The query model (checked against the index's).
+    public let model: EmbeddingModel
+    /// `.xtr` or `.aligner`.
+    public let mode: SearchMode
+    /// Search settings.
+    public let parameters: WARPSearchParameters
+    /// External ids.
+    public let documentIDs: StringTable
+    let filter: TokenFilter
+
+    /// Opens the index at `path` for `mode` (.xtr or .aligner) with queries encoded by `model`.
+    public init(path: String, model: EmbeddingModel, mode: SearchMode, parameters: WARPSearchParameters,
+                verifyChecksums: Bool = true) throws {
+        guard mode == .xtr || mode == .aligner else {
+            throw IndexError(.invalidArgument, "mode \(mode) does not read a compressed token index (use xtr or aligner)")
+        }
+        index = try WARPIndex(path: path, verifyChecksums: verifyChecksums)
+        try index.folder.manifest.requireModel(try model.identity(), dimension: model.dimension, folder: path)
+        engine = WARPEngine(index: index)
+        self.model = model
+        self.mode = mode
+        self.parameters = parameters
+        documentIDs = try index.documentIDs()
+        let p = index.folder.manifest.parameters
+        filter = TokenFilter(tokenizer: model.tokenizer, skipSpecial: p["skip_special"]?.boolValue ?? false,
+                             skipPunctuation: p["skip_punctuation"]?.boolValue ?? false)
+    }
+
+    public var documentIDsChecksum: String { index.folder.documentIDsChecksum }
+
+    public func prepare(_ text: String) throws -> PreparedQuery {
+        let input = try model.tokenize(text, maxLength: parameters.queryMaxLength ?? min(64, model.encoder.config.maxPositions))
+        let out = try model.embedTokens(inputs: [input], options: EmbedOptions(threads: 1), normalize: true)
+        var vectors: [Float] = []
+        var ids: [Int32] = []
+        let d = model.dimension
+        for (t, id) in input.ids.enumerated() where filter.keeps(id) {
+            vectors.append(contentsOf: out.vectors[(t * d)..<((t + 1) * d)])
+            ids.append(id)
+        }
+        if ids.isEmpty {
+            vectors = out.vectors
+            ids = input.ids
+        }
+        return .tokens(QueryTokens(vectors: vectors, tokenIds: ids, dimension: d))
+    }
+
+    public func search(_ query: PreparedQuery, topK: Int) throws -> [ScoredDocument] {
+        guard case .tokens(let q) = query else { throw MismatchedQuery() }
+        return mode == .aligner ? engine.searchAligner(q, topK: topK, parameters: parameters)
+            : engine.searchXTR(q, topK: topK, parameters: parameters)
+    }
+}

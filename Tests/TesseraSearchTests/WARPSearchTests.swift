@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+import TesseraIO
+import TesseraIndex
+@testable import TesseraSearch
+
+/// A small random corpus (unit vectors, vocabulary ids) and a WARP index of it where every token is its own
+/// centroid, so decoding is exact and WARP must agree with the exact retrievers.
+struct WARPFixture {
+    let root: String
+    let d = 16
+    let vectors: [Float]
+    let offsets: [Int]
+    let ids: [Int32]
+
+    init(documents: Int = 25, prune: Double = 1, bits: Int = 4, centroids: Int? = nil) throws {
+        root = NSTemporaryDirectory() + "tessera-warp-test-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        var rng = SplitMix64(seed: 42)
+        func uniform() -> Float { Float(rng.next() >> 40) / Float(1 << 24) * 2 - 1 }
+        var offsets = [0]
+        for _ in 0..<documents { offsets.append(offsets.last! + 2 + Int(rng.next() % 7)) }
+        let total = offsets.last!
+        var v = [Float](repeating: 0, count: total * d)
+        for t in 0..<total {
+            var norm: Float = 0
+            for j in 0..<d { v[t * d + j] = uniform(); norm += v[t * d + j] * v[t * d + j] }
+            for j in 0..<d { v[t * d + j] /= norm.squareRoot() }
+        }
+        vectors = v
+        self.offsets = offsets
+        ids = (0..<total).map { _ in Int32(rng.next() % 30) }
+        var p = WARPBuildParameters()
+        p.bits = bits
+        p.prune = prune
+        p.centroids = centroids ?? total
+        p.iterations = 2
+        let builder = try WARPIndexBuilder(destination: root + "/warp", dimension: d, parameters: p)
+        for doc in 0..<documents {
+            try v.withUnsafeBufferPointer { b in
+                try builder.add(documentID: "d\(doc)", vectors: UnsafeBufferPointer(rebasing: b[(offsets[doc] * d)..<(offsets[doc + 1] * d)]),
+                                tokenIds: Array(ids[offsets[doc]..<offsets[doc + 1]]))
+            }
+        }
+        _ = try builder.finish(model: .null, parameters: JSONObject(), titles: nil, texts: nil)
+    }
+
+    func corpus() -> TokenCorpus {
+        let storage = UnsafeMutablePointer<Float>.allocate(capacity: vectors.count)
+        storage.initialize(from: vectors, count: vectors.count)
+        let idStorage = UnsafeMutablePointer<Int32>.allocate(capacity: ids.count)
+        idStorage.initialize(from: ids, count: ids.count)
+        return TokenCorpus(vectors: storage, dimension: d, documentOffsets: offsets, tokenIds: idStorage, owner: nil)
+    }
+
+    func query(seed: UInt64, tokens: Int = 5) -> QueryTokens {
+        var rng = SplitMix64(seed: seed)
+        var q = [Float](repeating: 0, count: tokens * d)
+        for t in 0..<tokens {
+            var norm: Float = 0
+            for j in 0..<d { q[t * d + j] = Float(rng.next() >> 40) / Float(1 << 24) * 2 - 1; norm += q[t * d + j] * q[t * d + j] }
+            for j in 0..<d { q[t * d + j] /= norm.squareRoot() }
+        }
+        return QueryTokens(vectors: q, tokenIds: (0..<tokens).map { _ in Int32(rng.next() % 32) }, dimension: d)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: root) }
+}
+
+@Suite struct WARPEngineTests {
+    @Test func equalsExactXTRWhenEveryCentroidIsProbedAndCodesAreExact() throws {
+        let f = try WARPFixture()
+        defer { f.remove() }
+        let index = try WARPIndex(path: f.root + "/warp")
+        let engine = WARPEngine(index: index)
+        let corpus = f.corpus()
+        let total = f.offsets.last!
+        #expect(index.centroidCount == total)
+        for seed in 1...5 as ClosedRange<UInt64> {
+            let q = f.query(seed: seed)
+            var p = WARPSearchParameters()
+            p.nProbe = index.centroidCount
+            p.tPrime = total
+            let exact = XTRRetriever(corpus: corpus).search(q, topK: 10, kPrime: total)
+            for threads in [1, 2] {
+                p.threads = threads
+                let warp = engine.searchXTR(q, topK: 10, parameters: p)
+                #expect(warp.map(\.document) == exact.map(\.document))
+                for (a, b) in zip(warp, exact) { #expect(abs(a.score - b.score) < 1e-4) }
+            }
+        }
+    }
+
+    @Test func fewerProbesStillFindTheBestDocumentAndConcurrentQueriesAgree() async throws {
+        let f = try WARPFixture(documents: 60, centroids: 16)
+        defer { f.remove() }
+        let index = try WARPIndex(path: f.root + "/warp")
+        let engine = WARPEngine(index: index)
+        var p = WARPSearchParameters()
+        p.nProbe = 8
+        // A query that is a document's own tokens ranks that document first.
+        let doc = 17
+        let rows = f.offsets[doc]..<f.offsets[doc + 1]
+        let q = QueryTokens(vectors: Array(f.vectors[(rows.lowerBound * f.d)..<(rows.upperBound * f.d)]),
+                            tokenIds: Array(f.ids[rows]), dimension: f.d)
+        let params = p
+        let serial = engine.searchXTR(q, topK: 5, parameters: params)
+        #expect(serial.first?.document == Int32(doc))
+        let results = await withTaskGroup(of: [ScoredDocument].self) { group in
+            for _ in 0..<8 { group.addTask { engine.searchXTR(q, topK: 5, parameters: params) } }
+            var all: [[ScoredDocument]] = []
+            for await r in group { all.append(r) }
+            return all
+        }
+        for r in results { #expect(r == serial) }
+    }
+
+    @Test func alignerOnAPrunedIndexEqualsExactAligner() throws {
+        let f = try WARPFixture(prune: 0.5)
+        defer { f.remove() }
+        let index = try WARPIndex(path: f.root + "/warp")
+        let engine = WARPEngine(index: index)
+        let corpus = f.corpus()
+        let salience = InverseDocumentFrequencySalience(corpus: corpus, vocabularySize: 32)
+        for alignment in [Alignment.topK(1), .topK(2), .topP(0.5)] {
+            let exact = AlignerRetriever(corpus: corpus, salience: salience, beta: 0.5)
+            #expect(index.tokenCount == exact.kept.filter { $0 }.count)
+            for seed in 1...4 as ClosedRange<UInt64> {
+                let q = f.query(seed: seed)
+                var p = WARPSearchParameters()
+                p.nProbe = index.centroidCount
+                p.tPrime = index.tokenCount
+                p.alignment = alignment
+                let want = exact.search(q, topK: 5, alignment: alignment)
+                let got = engine.searchAligner(q, topK: 5, parameters: p)
+                // Saliences are stored in 8 bits: scores agree closely, the best document exactly.
+                #expect(got.first?.document == want.first?.document)
+                for (a, b) in zip(got, want) { #expect(abs(a.score - b.score) < 0.02) }
+            }
+        }
+    }
+}
