@@ -53,7 +53,7 @@ let package = Package(
                           path: "Benchmarks/Sources/tessera-bench"),
         .testTarget(name: "TesseraKernelsTests", dependencies: ["TesseraKernels"]),
         .testTarget(name: "TesseraIOTests", dependencies: ["TesseraIO"]),
-        .testTarget(name: "TesseraTokenizersTests", dependencies: ["TesseraTokenizers"],
+        .testTarget(name: "TesseraTokenizersTests", dependencies: ["TesseraTokenizers", "TesseraTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraModelsTests", dependencies: ["TesseraModels", "TesseraTestSupport"],
                     resources: [.copy("Fixtures")]),

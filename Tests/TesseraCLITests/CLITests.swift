@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TesseraIO
+import TesseraTestSupport
 
 /// Runs the built `tessera` binary as a user would: exit status, stdout, stderr, files left behind.
 enum CLI {
@@ -40,19 +41,9 @@ enum CLI {
                       stderr: String(decoding: err, as: UTF8.self))
     }
 
-    static var model: String? {
-        let env = ProcessInfo.processInfo.environment
-        var candidates: [String] = []
-        if let dir = env["TESSERA_MODEL_DIR"], !dir.isEmpty { candidates.append(dir) }
-        if let home = env["TESSERA_HOME"], !home.isEmpty { candidates.append(home + "/models/all-MiniLM-L6-v2") }
-        candidates.append(NSHomeDirectory() + "/.cache/tessera/models/all-MiniLM-L6-v2")
-        candidates.append(NSHomeDirectory() + "/.cache/tessera-peers/models/all-MiniLM-L6-v2")
-        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/model.safetensors") }
-    }
-
     static func requireModel() throws -> String {
-        guard let model else {
-            Issue.record("all-MiniLM-L6-v2 not found: run `tessera models fetch all-MiniLM-L6-v2`")
+        guard let model = TestModelLocator.folder else {
+            Issue.record(Comment(rawValue: TestModelLocator.missingMessage))
             throw IOError(.missingFile, "model missing")
         }
         return model

@@ -64,6 +64,12 @@ struct ClusteredVectors {
     static let base = ClusteredVectors(count: 6_000, dimension: 48, clusters: 60, spread: 0.5, seed: 7)
     static let queries = ClusteredVectors(count: 200, dimension: 48, clusters: 60, spread: 0.5, seed: 7_000_001)
 
+    /// One graph over `base` with the default parameters, built once on 2 threads and shared by the tests that only read it.
+    static let graph: HNSWGraph = base.values.withUnsafeBufferPointer {
+        HNSWGraph.build(vectors: $0.baseAddress!, count: base.count, dimension: base.dimension, parameters: HNSWParameters(),
+                        threads: 2)
+    }
+
     func build(_ data: ClusteredVectors, parameters: HNSWParameters = HNSWParameters(), threads: Int = 2) -> HNSWGraph {
         data.values.withUnsafeBufferPointer {
             HNSWGraph.build(vectors: $0.baseAddress!, count: data.count, dimension: data.dimension, parameters: parameters,
@@ -93,7 +99,7 @@ struct ClusteredVectors {
     }
 
     @Test func recallAtDefaultEfSearch() {
-        let graph = build(Self.base)
+        let graph = Self.graph
         let found = searchAll(graph)
         #expect(found.allSatisfy { $0.count == 10 })
         let r = recall(found)
@@ -108,7 +114,7 @@ struct ClusteredVectors {
     }
 
     @Test func structureHoldsInvariants() {
-        let graph = build(Self.base)
+        let graph = Self.graph
         let p = graph.parameters
         #expect(graph.maxLevel == graph.level(of: Int(graph.entryPoint)))
         var levelCounts = [Int](repeating: 0, count: graph.maxLevel + 1)
@@ -157,7 +163,7 @@ struct ClusteredVectors {
     }
 
     @Test func concurrentQueriesMatchSequential() {
-        let graph = build(Self.base)
+        let graph = Self.graph
         let sequential = searchAll(graph, k: 10, efSearch: 40)
         let base = Self.base, queries = Self.queries
         final class Results: @unchecked Sendable { var rows: [[Int32]]; init(_ n: Int) { rows = Array(repeating: [], count: n) } }
@@ -193,7 +199,7 @@ struct ClusteredVectors {
     }
 
     @Test func roundTripThroughIndexFolder() throws {
-        let graph = build(Self.base)
+        let graph = Self.graph
         let path = makeTemporaryFolder() + "/hnsw"
         try writeGraph(graph, to: path)
         let folder = try IndexFolder(path: path, kind: .hnsw)

@@ -1,28 +1,18 @@
 import Foundation
 import Testing
 @testable import TesseraTokenizers
+import TesseraTestSupport
 
-/// Locates the real all-MiniLM-L6-v2 folder: `TESSERA_MODEL_DIR`, then `~/.cache/tessera/models/…`, then
-/// `~/.cache/tessera-peers/models/…`.
+/// Locates the real all-MiniLM-L6-v2 folder through ``TestModelLocator`` (shared by every test target).
 enum TestModel {
     struct Missing: Error, CustomStringConvertible {
-        var description: String {
-            "all-MiniLM-L6-v2 tokenizer.json not found (looked in $TESSERA_MODEL_DIR, ~/.cache/tessera/models/all-MiniLM-L6-v2, "
-                + "~/.cache/tessera-peers/models/all-MiniLM-L6-v2): run `tessera models fetch all-MiniLM-L6-v2`"
-        }
+        var description: String { TestModelLocator.missingMessage }
     }
 
     /// URL of the real MiniLM `tokenizer.json`; throws (failing the test) if none is found.
     static func miniLMTokenizerURL() throws -> URL {
-        let home = FileManager.default.homeDirectoryForCurrentUser.path
-        var candidates: [String] = []
-        if let dir = ProcessInfo.processInfo.environment["TESSERA_MODEL_DIR"], !dir.isEmpty { candidates.append(dir) }
-        candidates.append(home + "/.cache/tessera/models/all-MiniLM-L6-v2")
-        candidates.append(home + "/.cache/tessera-peers/models/all-MiniLM-L6-v2")
-        for dir in candidates where FileManager.default.fileExists(atPath: dir + "/tokenizer.json") {
-            return URL(fileURLWithPath: dir + "/tokenizer.json")
-        }
-        throw Missing()
+        guard let dir = TestModelLocator.folder else { throw Missing() }
+        return URL(fileURLWithPath: dir + "/tokenizer.json")
     }
 
     /// The real MiniLM tokenizer, loaded once.

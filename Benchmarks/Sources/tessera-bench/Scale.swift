@@ -97,7 +97,7 @@ enum ScaleBenchmark {
             let queries = try o.int("queries") ?? 100
             var qgen = SyntheticTokens(dimension: d, seed: seed)
             qgen.rng = SplitMix64(seed: seed &+ 99)
-            var times: [Double] = []
+            var times: [Double] = [], cpu: [Double] = []
             let qTokens = 32
             let q = UnsafeMutablePointer<Float>.allocate(capacity: qTokens * d)
             defer { q.deallocate() }
@@ -105,12 +105,12 @@ enum ScaleBenchmark {
                 qgen.fill(q, count: qTokens, topicsPerDocument: 4)
                 let query = QueryTokens(vectors: Array(UnsafeBufferPointer(start: q, count: qTokens * d)),
                                         tokenIds: [Int32](repeating: 1, count: qTokens), dimension: d)
-                let t0 = now()
+                let t0 = now(), c0 = threadCPU()
                 _ = engine.searchXTR(query, topK: 100, parameters: search)
-                if i >= 5 { times.append((now() - t0) * 1000) }
+                if i >= 5 { times.append((now() - t0) * 1000); cpu.append((threadCPU() - c0) * 1000) }
             }
-            let s = latencyStats(times)
-            fields += [("query_tokens", qTokens), ("n_probe", search.nProbe),
+            let s = latencyStats(times), c = latencyStats(cpu)
+            fields += [("cpu_ms_mean", c.mean), ("cpu_ms_p50", c.p50), ("cpu_ms_p95", c.p95),("query_tokens", qTokens), ("n_probe", search.nProbe),
                        ("t_prime", search.tPrime ?? WARPSearchParameters.defaultTPrime(tokens: index.tokenCount)),
                        ("latency_ms_mean", s.mean), ("latency_ms_p50", s.p50), ("latency_ms_p95", s.p95),
                        ("peak_rss_bytes_after_search", WARPIndexBuilder.peakRSSBytes())]

@@ -117,19 +117,21 @@ enum SciFactBenchmark {
         let docNames = searcher.documentIDs
 
         func evaluate(_ label: String, extra: [(String, Any)], _ body: (QueryTokens) throws -> [ScoredDocument]) rethrows {
-            var times: [Double] = []
+            var times: [Double] = [], cpu: [Double] = []
             var ndcg = 0.0, recall = 0.0
             for (i, q) in queries.enumerated() {
                 if i < 3 { _ = try body(q.query) }  // warm-up
-                let t0 = now()
+                let t0 = now(), c0 = threadCPU()
                 let results = try body(q.query)
                 times.append((now() - t0) * 1000)
+                cpu.append((threadCPU() - c0) * 1000)
                 let m = metrics(ranking: results.map { docNames[Int($0.document)] }, relevant: qrels.relevant[q.id] ?? [:])
                 ndcg += m.ndcg
                 recall += m.recall
             }
-            let s = latencyStats(times)
+            let s = latencyStats(times), c = latencyStats(cpu)
             print(json([("event", "eval"), ("method", label)] + extra + [
+                ("search_cpu_ms_mean", c.mean), ("search_cpu_ms_p50", c.p50), ("search_cpu_ms_p95", c.p95),
                 ("ndcg@10", ndcg / Double(queries.count)), ("recall@100", recall / Double(queries.count)),
                 ("search_ms_mean", s.mean), ("search_ms_p50", s.p50), ("search_ms_p95", s.p95),
                 ("encode_ms_mean", enc.mean), ("encode_ms_p50", enc.p50), ("encode_ms_p95", enc.p95),

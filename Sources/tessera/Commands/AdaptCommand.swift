@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TesseraEval
+import TesseraIndex
 import TesseraModels
 import TesseraSearch
 
@@ -38,7 +39,7 @@ struct AdaptCommand: ParsableCommand {
         var options = search.options
         let searcher = try TokenSearcher(path: path, model: loaded, mode: .aligner, options: options)
         var ids = dataset.judgedQueryIDs
-        var rng = SplitMixGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         ids.shuffle(using: &rng)
         let few = Array(ids.prefix(shots)), rest = Array(ids.dropFirst(shots))
         let prepared = try Dictionary(uniqueKeysWithValues: ids.map { ($0, try searcher.prepare(dataset.queries.text(of: $0) ?? "")) })
@@ -72,18 +73,5 @@ struct AdaptCommand: ParsableCommand {
             print("chosen: \(chosen)")
             print(String(format: "remaining %d queries: nDCG@10 %.4f adapted (%@) vs %.4f top-1", rest.count, adapted, chosen.description, zeroShot))
         }
-    }
-}
-
-/// A small seeded generator (SplitMix64) so the few-shot draw is reproducible.
-struct SplitMixGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
     }
 }
