@@ -65,6 +65,9 @@ void tk_softmax_rows(float *s, size_t rows, size_t cols, size_t ld, float scale)
 }
 float tk_dot(const float *a, const float *b, size_t n) { TK_DISPATCH_RET(dot, a, b, n); }
 float tk_gelu_scalar(float x) { return gelu_generic(x); }
+void tk_dot_gather(const float *q, const float *base, size_t dim, const int32_t *ids, size_t n, float *out) {
+    TK_DISPATCH(dot_gather, q, base, dim, ids, n, out);
+}
 
 float tk_l2_normalize(float *x, size_t n) {
     double sq = 0;

@@ -82,6 +82,22 @@ TK_TARGET static float TK_NAME(dot)(const float *a, const float *b, size_t n) {
     return acc;
 }
 
+TK_TARGET static void TK_NAME(dot_gather)(const float *q, const float *base, size_t dim, const int32_t *ids, size_t n, float *out) {
+    // Rows are prefetched two ahead so their loads overlap the current product (graph search touches
+    // rows in random order; hardware prefetchers cannot guess them).
+    for (size_t i = 0; i < n && i < 2; i++) {
+        const char *row = (const char *)(base + (size_t)ids[i] * dim);
+        for (size_t b = 0; b < dim * sizeof(float); b += 64) __builtin_prefetch(row + b, 0, 3);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i + 2 < n) {
+            const char *row = (const char *)(base + (size_t)ids[i + 2] * dim);
+            for (size_t b = 0; b < dim * sizeof(float); b += 64) __builtin_prefetch(row + b, 0, 3);
+        }
+        out[i] = TK_NAME(dot)(q, base + (size_t)ids[i] * dim, dim);
+    }
+}
+
 #undef TK_NAME
 #undef TK_CAT
 #undef TK_CAT2

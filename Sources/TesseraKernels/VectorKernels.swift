@@ -30,6 +30,11 @@ public enum VectorKernels {
     @inlinable public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {
         tk_dot(a, b, n)
     }
+    /// `out[i] = ⟨q, base[ids[i]]⟩` for rows of `dimension` floats, with the next rows prefetched.
+    @inlinable public static func dotGather(_ q: UnsafePointer<Float>, base: UnsafePointer<Float>, dimension: Int,
+                                            ids: UnsafePointer<Int32>, count: Int, into out: UnsafeMutablePointer<Float>) {
+        tk_dot_gather(q, base, dimension, ids, count, out)
+    }
     /// Column means of a `rows × cols` matrix into `out`.
     @inlinable public static func meanRows(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
         tk_mean_rows(x, rows, cols, out)

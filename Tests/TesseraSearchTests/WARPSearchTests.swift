@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import TesseraIO
 import TesseraIndex
+import TesseraModels
+import TesseraTestSupport
 @testable import TesseraSearch
 
 /// A small random corpus (unit vectors, vocabulary ids) and a WARP index of it where every token is its own
@@ -138,5 +140,38 @@ struct WARPFixture {
                 for (a, b) in zip(got, want) { #expect(abs(a.score - b.score) < 0.02) }
             }
         }
+    }
+}
+
+@Suite struct WARPSearcherTests {
+    @Test func compressedSearcherMatchesExactXTRAndChecksTheModel() throws {
+        let model = try EmbeddingModel(folder: TinyModel.make())
+        let dir = TinyCorpus.write()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try IndexBuilder.buildTokens(model: model, corpus: dir + "/corpus.jsonl", destination: dir + "/tokens", options: IndexBuildOptions())
+        var build = WARPBuildParameters()
+        build.centroids = 27  // one centroid per token: decoding is exact
+        let report = try WARPIndexBuilder.build(fromExactIndex: dir + "/tokens", destination: dir + "/warp", parameters: build)
+        #expect(report.documents == 5 && report.tokens == 27)
+        var options = SearchOptions()
+        options.kPrime = 1000
+        let exact = try TokenSearcher(path: dir + "/tokens", model: model, mode: .xtr, options: options)
+        var p = WARPSearchParameters()
+        p.nProbe = 27
+        p.tPrime = 27
+        let warp = try WARPSearcher(path: dir + "/warp", model: model, mode: .xtr, parameters: p)
+        #expect(Array(warp.documentIDs) == Array(exact.documentIDs))
+        for text in ["hello b", "world", "a a b hellos"] {
+            let want = try exact.search(text, topK: 5), got = try warp.search(text, topK: 5)
+            #expect(got.map(\.document) == want.map(\.document))
+            for (a, b) in zip(got, want) { #expect(abs(a.score - b.score) < 1e-4) }
+        }
+        let aligner = try WARPSearcher(path: dir + "/warp", model: model, mode: .aligner, parameters: p)
+        #expect(try aligner.search("hello b", topK: 5).count == 5)
+        // Document store carried over; the exact searcher refuses the compressed folder and vice versa.
+        #expect(Array(try IndexFolder(path: dir + "/warp").strings("titles")) == TinyCorpus.documents.map(\.1))
+        #expect(throws: (any Error).self) { try WARPSearcher(path: dir + "/tokens", model: model, mode: .xtr, parameters: p) }
+        #expect(throws: (any Error).self) { try TokenSearcher(path: dir + "/warp", model: model, mode: .xtr, options: options) }
+        #expect(throws: (any Error).self) { try WARPSearcher(path: dir + "/warp", model: model, mode: .colbert, parameters: p) }
     }
 }

@@ -5,12 +5,14 @@ import TesseraKernels
 
 /// `tessera-bench hnsw …`: HNSW build time, recall@k against exact search and single-thread queries/s, over
 /// either a `dense` index folder's vectors (`--index`) or a `.npy` base matrix (`--base`), with queries from a
-/// `.npy` (`--queries`; `Benchmarks/hnsw_peer.py` writes both for SciFact and synthetic runs).
+/// `.npy` (`--queries`; `Benchmarks/hnsw_peer.py` writes both for SciFact and synthetic runs). Each query's latency is
+/// its minimum over `--repeat` passes and queries/s is 1 / mean latency (robust to other load on the machine); the
+/// fastest whole pass is printed alongside. Exact top-k comes from a brute-force scan on both cores.
 ///
 /// ```
 /// tessera-bench hnsw --index /tmp/idx/scifact-dense-… --queries /tmp/hnsw-bench/scifact-queries.npy \
 ///     [--m 16] [--ef-construction 200] [--ef 16,32,64,128] [--k 10] [--threads 2] [--repeat 10] [--seed 42] [--json]
-/// tessera-bench hnsw --base /tmp/hnsw-bench/synth-100000x128/base.npy --queries …/queries.npy …
+/// tessera-bench hnsw --base /tmp/hnsw-bench/synth-100000x128-l16/base.npy --queries …/queries.npy …
 /// ```
 func runHNSWBenchmark(arguments: [String]) {
     var options: [String: String] = [:]
@@ -131,7 +133,7 @@ func runHNSWBenchmark(arguments: [String]) {
                                                exactSeconds, buildSeconds, threads, graph.maxLevel, Double(links) / Double(max(count, 1))).utf8))
 
     // Search, single thread.
-    var rows: [(ef: Int, recall: Double, qps: Double, meanMicros: Double, p50Micros: Double, p95Micros: Double)] = []
+    var rows: [(ef: Int, recall: Double, qps: Double, meanMicros: Double, p50Micros: Double, p95Micros: Double, passQPS: Double)] = []
     base.withUnsafeBufferPointer { b in
         queries.withUnsafeBufferPointer { q in
             for ef in efList {
@@ -154,10 +156,13 @@ func runHNSWBenchmark(arguments: [String]) {
                     }
                     bestTotal = min(bestTotal, total)
                 }
+                // Each query's latency is its minimum over the passes (robust to other load on the machine);
+                // queries/s = 1 / mean latency. `bestTotal` (the fastest whole pass) is reported alongside.
                 let sorted = latencies.sorted()
+                let mean = latencies.reduce(0, +) / Double(queryCount)
                 let recall = Double(hits) / Double(queryCount * k)
-                rows.append((ef, recall, Double(queryCount) / (bestTotal / 1e6), bestTotal / Double(queryCount),
-                             sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.95))]))
+                rows.append((ef, recall, 1e6 / mean, mean, sorted[sorted.count / 2],
+                             sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.95))], Double(queryCount) / (bestTotal / 1e6)))
             }
         }
     }
@@ -166,16 +171,17 @@ func runHNSWBenchmark(arguments: [String]) {
         var out = "{\"engine\":\"tessera-hnsw\",\"count\":\(count),\"dimension\":\(dimension),\"queries\":\(queryCount),"
         out += "\"m\":\(m),\"ef_construction\":\(efConstruction),\"build_threads\":\(threads),"
         out += String(format: "\"build_seconds\":%.3f,\"rows\":[", buildSeconds)
-        out += rows.map { String(format: "{\"ef\":%d,\"recall\":%.4f,\"qps\":%.1f,\"mean_us\":%.1f,\"p50_us\":%.1f,\"p95_us\":%.1f}",
-                                 $0.ef, $0.recall, $0.qps, $0.meanMicros, $0.p50Micros, $0.p95Micros) }.joined(separator: ",")
+        out += rows.map { String(format: "{\"ef\":%d,\"recall\":%.4f,\"qps\":%.1f,\"mean_us\":%.1f,\"p50_us\":%.1f,\"p95_us\":%.1f,\"best_pass_qps\":%.1f}",
+                                 $0.ef, $0.recall, $0.qps, $0.meanMicros, $0.p50Micros, $0.p95Micros, $0.passQPS) }.joined(separator: ",")
         out += "]}"
         print(out)
     } else {
         print(String(format: "tessera HNSW  N=%d d=%d M=%d efC=%d  build %.2f s (%d threads)", count, dimension, m, efConstruction,
                      buildSeconds, threads))
-        print("   ef  recall@\(k)      QPS(1 thread)   mean µs   p50 µs   p95 µs")
+        print("   ef  recall@\(k)  QPS(1 thread)   mean µs   p50 µs   p95 µs  best-pass QPS")
         for r in rows {
-            print(String(format: "%5d  %9.4f  %14.0f  %8.1f  %7.1f  %7.1f", r.ef, r.recall, r.qps, r.meanMicros, r.p50Micros, r.p95Micros))
+            print(String(format: "%5d  %9.4f  %13.0f  %8.1f  %7.1f  %7.1f  %13.0f", r.ef, r.recall, r.qps, r.meanMicros, r.p50Micros,
+                         r.p95Micros, r.passQPS))
         }
     }
 }

@@ -85,7 +85,7 @@ enum ScaleBenchmark {
         let built = now()
         var fields: [(String, Any)] = [("tokens", tokens), ("dim", d), ("documents", report.documents),
                                        ("build_seconds", built - start), ("generate_and_spill_seconds", generated - start),
-                                       ("peak_rss_bytes", report.peakRSSBytes), ("index_bytes", report.bytes),
+                                       ("peak_rss_bytes", report.peakRSSBytes), ("peak_anonymous_bytes_sampled", builder.peakAnonymousBytes), ("index_bytes", report.bytes),
                                        ("float_bytes", tokens * d * 4), ("bits", parameters.bits)]
         if !o.has("no-search") {
             let index = try WARPIndex(path: out, verifyChecksums: false)

@@ -37,27 +37,10 @@ enum SciFactBenchmark {
 
     static func buildFromExact(exact: String, destination: String, parameters: WARPBuildParameters) throws
         -> (documents: Int, tokens: Int, bytes: Int, peakRSSBytes: Int, seconds: Double) {
-        let folder = try IndexFolder(path: exact, kind: .tokens, verifyChecksums: false)
-        guard let d = folder.manifest.dimension else { throw BenchError("exact index has no dimension") }
-        let documents = try folder.count("documents"), tokens = try folder.count("tokens")
-        let vectors = try folder.array("vectors", as: Float.self, count: tokens * d)
-        let ids = try folder.array("token_ids", as: Int32.self, count: tokens)
-        let offsets = try folder.array("document_offsets", as: Int64.self, count: documents + 1)
-        let names = try folder.documentIDs()
         let start = now()
-        let builder = try WARPIndexBuilder(destination: destination, dimension: d, parameters: parameters)
-        builder.progress = { log("build: \($0) at \(String(format: "%.1f", now() - start)) s") }
-        for doc in 0..<documents {
-            let lo = Int(offsets[doc]), hi = Int(offsets[doc + 1])
-            try builder.add(documentID: names[doc],
-                            vectors: UnsafeBufferPointer(start: vectors.buffer.baseAddress! + lo * d, count: (hi - lo) * d),
-                            tokenIds: Array(ids.buffer[lo..<hi]))
+        let r = try WARPIndexBuilder.build(fromExactIndex: exact, destination: destination, parameters: parameters) {
+            log("build: \($0) at \(String(format: "%.1f", now() - start)) s")
         }
-        var extra = JSONObject()
-        for key in ["model_folder", "max_length", "pooling", "skip_special", "skip_punctuation", "vocabulary_size"] {
-            if let v = folder.manifest.parameters[key] { extra.entries.append((key, v)) }
-        }
-        let r = try builder.finish(model: folder.manifest.model, parameters: extra, titles: nil, texts: nil)
         return (r.documents, r.tokens, r.bytes, r.peakRSSBytes, now() - start)
     }
 

@@ -3,13 +3,15 @@ import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let usage = """
-usage: tessera-bench scale --tokens N [--dim 128] [--out DIR] [--queries 100] [--bits 4] [--centroids K] [--no-search]
+usage: tessera-bench hnsw --index DIR --queries Q.npy [--ef 16,32,64] | --base B.npy --queries Q.npy
+       tessera-bench scale --tokens N [--dim 128] [--out DIR] [--queries 100] [--bits 4] [--centroids K] [--no-search]
        tessera-bench warp-scifact --exact-index DIR --data DIR --model DIR [--out DIR] [--bits 4] [--centroids K]
                                   [--prune 1] [--rebuild] [--exact] [--sweep] [--aligner] [--n-probe 16] [--t-prime T]
                                   [--dump-queries PREFIX]
 """
 do {
     guard let command = arguments.first else { print(usage); exit(2) }
+    if command == "hnsw" { runHNSWBenchmark(arguments: Array(arguments.dropFirst())); exit(0) }
     let options = try Options(Array(arguments.dropFirst()))
     switch command {
     case "scale": try ScaleBenchmark.run(options)

@@ -19,6 +19,8 @@ void tk_softmax_rows(float *s, size_t rows, size_t cols, size_t ld, float scale)
 float tk_l2_normalize(float *x, size_t n);
 /// Dot product of two float vectors.
 float tk_dot(const float *a, const float *b, size_t n);
+/// out[i] = dot(q, base + ids[i] * dim) for i < n, prefetching rows two ahead (graph search).
+void tk_dot_gather(const float *q, const float *base, size_t dim, const int32_t *ids, size_t n, float *out);
 /// out[c] = mean over rows of x[r][c] (rows ≥ 1).
 void tk_mean_rows(const float *x, size_t rows, size_t cols, float *out);
 /// The GELU of one value through the same vectorised erf (for tests).

@@ -10,16 +10,20 @@ extension HNSWGraph {
     /// threads.
     ///
     /// Algorithm: Malkov & Yashunin's INSERT with the neighbour-selection heuristic (Algorithm 4, without
-    /// keeping pruned connections) on every level, `M` links chosen for a new node, lists capped at `2M` on level
-    /// 0 and `M` above, an overfull list shrunk with the same heuristic. Levels are drawn up front from the seed
+    /// keeping pruned connections) on every level; a new node chooses up to `2M` links on level 0 (as faiss does;
+    /// hnswlib takes `M`: measured +0.01–0.03 recall at equal efSearch for ~5% more time) and `M` above; lists are
+    /// capped at `2M` on level 0 and `M` above, an overfull list being shrunk with the same heuristic. Levels are drawn up front from the seed
     /// (`⌊−ln U · m_L⌋`, `m_L = 1/ln M`), so the level structure is reproducible and all link arrays are allocated
     /// once, flat.
     ///
-    /// Concurrency: fine-grained locking, as in hnswlib. Node 0 is inserted first; the others are handed to the
-    /// threads in increasing order. Each node's neighbour lists are guarded by a striped mutex (node id modulo a
+    /// Insertion order: by level, highest first, then by id (as faiss does; measured neutral for recall on SciFact,
+    /// and the first node inserted is a top-level node that stays the entry point).
+    ///
+    /// Concurrency: fine-grained locking, as in hnswlib. The first node is inserted alone; the others are handed to
+    /// the threads in that order. Each node's neighbour lists are guarded by a striped mutex (node id modulo a
     /// power of two up to 65,536), held only while a list is copied out or rewritten, never two at a time; a
-    /// node above the current top level holds a global lock for its whole insertion so the entry point changes
-    /// atomically. With `threads == 1` the graph is fully deterministic; with more threads the links depend on
+    /// node above the current top level (impossible with this order, kept for safety) would hold a global lock for
+    /// its whole insertion so the entry point changes atomically. With `threads == 1` the graph is fully deterministic; with more threads the links depend on
     /// the interleaving (recall does not, within noise).
     public static func build(vectors: UnsafePointer<Float>, count: Int, dimension: Int, parameters: HNSWParameters,
                              threads: Int) -> HNSWGraph {
@@ -113,15 +117,24 @@ final class HNSWBuilder: @unchecked Sendable {
 
     func run(threads: Int) {
         guard count > 0 else { return }
-        entryPoint = 0
-        maxLevel = Int(levels[0])
+        // Insertion order: by level, highest first, then by id (so the upper levels are built among themselves
+        // before the mass of level-0 nodes arrives, and the first node is a top-level node that stays the entry).
+        var order = [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count { buffer[i] = Int32(i) }
+            initialized = count
+        }
+        let levels = self.levels
+        order.sort { levels[Int($0)] > levels[Int($1)] || (levels[Int($0)] == levels[Int($1)] && $0 < $1) }
+        entryPoint = order[0]
+        maxLevel = Int(levels[Int(order[0])])
         let workers = max(1, min(threads, count - 1))
         let scratches = (0..<workers).map { _ in
             HNSWScratch(nodeCount: count, ef: parameters.efConstruction, maxLinks: m0)
         }
         let box = ScratchBox(scratches)
+        let orderBox = OrderBox(order)
         Parallel.forEach(count: count - 1, threads: workers) { worker, item in
-            self.insert(Int32(item + 1), scratch: box.scratches[worker])
+            self.insert(orderBox.order[item + 1], scratch: box.scratches[worker])
         }
     }
 
@@ -216,10 +229,18 @@ final class HNSWBuilder: @unchecked Sendable {
             if -best.score < results.top.score && results.count >= ef { break }
             candidates.pop()
             let n = copyLinks(Int(best.id), level, into: buffer)
+            // Keep the unvisited ones (in place), then compute their products back to back.
+            var fresh = 0
             for i in 0..<n {
                 let c = buffer[i]
-                if visited[Int(c)] == tag { continue }
-                visited[Int(c)] = tag
+                if visited[Int(c)] != tag {
+                    visited[Int(c)] = tag
+                    buffer[fresh] = c
+                    fresh += 1
+                }
+            }
+            for i in 0..<fresh {
+                let c = buffer[i]
                 let s = VectorKernels.dot(qv, vector(c), count: dim)
                 if results.count < ef {
                     results.push(s, c)
@@ -308,6 +329,12 @@ final class HNSWBuilder: @unchecked Sendable {
 private final class ScratchBox: @unchecked Sendable {
     let scratches: [HNSWScratch]
     init(_ scratches: [HNSWScratch]) { self.scratches = scratches }
+}
+
+/// The insertion order handed to the build threads (read only).
+private final class OrderBox: @unchecked Sendable {
+    let order: [Int32]
+    init(_ order: [Int32]) { self.order = order }
 }
 
 /// SplitMix64 (Steele, Lea & Flood): a small, seedable generator for the node levels.

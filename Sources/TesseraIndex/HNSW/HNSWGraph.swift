@@ -159,11 +159,13 @@ public final class HNSWGraph: @unchecked Sendable {
                     fresh += 1
                 }
             }
+            let scores = scratch.scores
+            VectorKernels.dotGather(query, base: vectors, dimension: dim, ids: pending, count: fresh, into: scores)
             i = 0
             while i < fresh {
                 let neighbour = pending[i]
+                let s = scores[i]
                 i += 1
-                let s = VectorKernels.dot(query, vectors + Int(neighbour) * dim, count: dim)
                 if results.count < ef {
                     results.push(s, neighbour)
                     candidates.push(-s, neighbour)

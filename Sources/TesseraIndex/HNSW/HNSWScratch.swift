@@ -85,6 +85,8 @@ final class HNSWScratch {
     var results: HNSWMinHeap
     /// A copy of one neighbour list (the build reads lists under their lock, then works on the copy).
     let neighbours: UnsafeMutablePointer<Int32>
+    /// Inner products of `neighbours` (search).
+    let scores: UnsafeMutablePointer<Float>
     /// The insertion's candidate set `W`, sorted best first (build only).
     let work: UnsafeMutablePointer<HNSWEntry>
     /// Neighbours chosen by the selection heuristic (build only).
@@ -103,6 +105,7 @@ final class HNSWScratch {
         results = HNSWMinHeap(capacity: ef + 1)
         workCapacity = max(ef, maxLinks) + 2
         neighbours = .allocate(capacity: workCapacity)
+        scores = .allocate(capacity: workCapacity)
         work = .allocate(capacity: workCapacity)
         selected = .allocate(capacity: workCapacity)
         pruneWork = .allocate(capacity: workCapacity)
@@ -114,6 +117,7 @@ final class HNSWScratch {
         candidates.deallocate()
         results.deallocate()
         neighbours.deallocate()
+        scores.deallocate()
         work.deallocate()
         selected.deallocate()
         pruneWork.deallocate()

@@ -88,6 +88,12 @@ public final class WARPIndex: @unchecked Sendable {
         }
     }
 
+    /// Whether a manifest describes a compressed (WARP) token index rather than an exact one (both may have
+    /// kind `tokens` until ``IndexKind/known`` lists `tokens-warp`).
+    public static func isCompressed(_ manifest: IndexManifest) -> Bool {
+        (manifest.kind == .tokensWARP || manifest.kind == .tokens) && manifest.parameters["codec"]?.stringValue == codecName
+    }
+
     /// The documents' external ids.
     public func documentIDs() throws(IndexError) -> StringTable { try folder.documentIDs() }
 }

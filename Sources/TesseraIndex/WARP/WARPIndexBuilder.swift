@@ -133,6 +133,7 @@ public final class WARPIndexBuilder {
         let keptSaliences: [UInt8] = keptRows.map { r in UInt8(max(0, min(255, (salience(Int(r)) / scale * 255).rounded()))) }
         let k = min(parameters.centroids ?? WARPBuildParameters.defaultCentroids(tokens: kept), kept)
 
+        sampleMemory()
         // 2. k-means on a sample of the kept tokens.
         var rng = SplitMix64(seed: parameters.seed)
         let sampleSize = min(kept, max(parameters.minimumSample, min(parameters.maximumSample, k * parameters.samplePerCentroid)))
@@ -156,6 +157,7 @@ public final class WARPIndexBuilder {
         }
         let assigner = centroids.withUnsafeBufferPointer { Assigner(centroids: $0.baseAddress!, k: k, dimension: d, threads: threads) }
 
+        sampleMemory()
         // 3. Residual codec from the sample's residuals (about 1M values).
         progress?("codec")
         let codecPoints = min(sampleSize, max(1, (1 << 20) / d))
@@ -174,6 +176,7 @@ public final class WARPIndexBuilder {
         let codec = ResidualCodec.train(bits: parameters.bits, dimension: d, residuals: residualValues)
         residualValues = []
 
+        sampleMemory()
         // 4. Encode every kept token: nearest centroid, residual, codes (both cores, blocks of rows).
         progress?("encoding \(kept) tokens")
         let codeBytes = codec.codeBytes
@@ -213,6 +216,7 @@ public final class WARPIndexBuilder {
         }
         keptRows = []
 
+        sampleMemory()
         // 5. Group by centroid (a stable counting sort keeps document order within a centroid) and write.
         progress?("writing")
         var offsets = [Int64](repeating: 0, count: k + 1)
@@ -240,6 +244,7 @@ public final class WARPIndexBuilder {
         try codeStream.append(chunk)
         try codeStream.finish()
         codes = []
+        sampleMemory()
         try writer.addArray("posting_documents", order.map { keptDocs[Int($0)] })
         try writer.addArray("posting_saliences", order.map { keptSaliences[Int($0)] })
         order = []
@@ -263,6 +268,7 @@ public final class WARPIndexBuilder {
         for (key, value) in extra.entries where params[key] == nil { params.entries.append((key, value)) }
         writer.parameters = params
         writer.counts = ["documents": documents, "tokens": kept, "tokens_total": total, "centroids": k]
+        sampleMemory()
         withExtendedLifetime(map) {}
         unlink(spillPath)
         try writer.commit()
@@ -278,10 +284,21 @@ public final class WARPIndexBuilder {
         }
     }
 
-    /// The process's peak resident set (VmHWM of /proc/self/status; 0 where unavailable).
-    public static func peakRSSBytes() -> Int {
+    /// The process's peak resident set (VmHWM of /proc/self/status; 0 where unavailable). It counts pages of
+    /// memory-mapped files (the spill file, mapped index arrays) that the kernel may drop at any time.
+    public static func peakRSSBytes() -> Int { statusBytes("VmHWM:") }
+
+    /// The process's current anonymous resident memory (RssAnon: heap, not file pages).
+    public static func anonymousRSSBytes() -> Int { statusBytes("RssAnon:") }
+
+    /// The largest ``anonymousRSSBytes()`` sampled at the end of each build stage of the last ``finish`` call.
+    public private(set) var peakAnonymousBytes = 0
+
+    private func sampleMemory() { peakAnonymousBytes = max(peakAnonymousBytes, Self.anonymousRSSBytes()) }
+
+    static func statusBytes(_ key: String) -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        for line in text.split(separator: "\n") where line.hasPrefix(key) {
             let digits = line.split(separator: " ").compactMap { Int($0) }
             if let kb = digits.first { return kb * 1024 }
         }

@@ -97,29 +97,44 @@ public struct AlignerRetriever: Sendable {
         let kept = self.kept, ud = documentSaliences
         corpus.scan(query: query, threads: workers) { worker, chunk, scores in
             var local = TopK(k: topK)
+            // Per query token, the c best kept tokens so far (scores descending) and their saliences; rows
+            // are visited in order and query tokens inner, so the score matrix is read contiguously.
             var bestScores: [Float] = []
             var bestWeights: [Float] = []
+            var filled = [Int](repeating: 0, count: n)
             var d = Int(tokenDocuments[chunk.lowerBound])
             while d < offsets.count - 1 && offsets[d] < chunk.upperBound {
                 let rows = offsets[d]..<offsets[d + 1]
                 let c = alignment.count(documentLength: rows.count)
+                if bestScores.count < n * c {
+                    bestScores = [Float](repeating: 0, count: n * c)
+                    bestWeights = [Float](repeating: 0, count: n * c)
+                }
+                for i in 0..<n { filled[i] = 0 }
+                for r in rows where kept[r] {
+                    let row = scores + (r - chunk.lowerBound) * n
+                    let w = ud[r]
+                    for i in 0..<n {
+                        let s = row[i]
+                        let base = i * c
+                        var count = filled[i]
+                        if count == c && s <= bestScores[base + c - 1] { continue }
+                        if count < c { count += 1; filled[i] = count }
+                        var pos = count - 1
+                        while pos > 0 && bestScores[base + pos - 1] < s {
+                            bestScores[base + pos] = bestScores[base + pos - 1]
+                            bestWeights[base + pos] = bestWeights[base + pos - 1]
+                            pos -= 1
+                        }
+                        bestScores[base + pos] = s
+                        bestWeights[base + pos] = w
+                    }
+                }
                 var numerator: Float = 0, denominator: Float = 0
                 for i in 0..<n where uq[i] > 0 {
-                    // The c best kept tokens for query token i (insertion into a tiny sorted list).
-                    bestScores.removeAll(keepingCapacity: true)
-                    bestWeights.removeAll(keepingCapacity: true)
-                    for r in rows where kept[r] {
-                        let s = scores[(r - chunk.lowerBound) * n + i]
-                        if bestScores.count == c && s <= bestScores[c - 1] { continue }
-                        var pos = bestScores.count
-                        while pos > 0 && bestScores[pos - 1] < s { pos -= 1 }
-                        bestScores.insert(s, at: pos)
-                        bestWeights.insert(ud[r], at: pos)
-                        if bestScores.count > c { bestScores.removeLast(); bestWeights.removeLast() }
-                    }
-                    for (s, w) in zip(bestScores, bestWeights) {
-                        numerator += uq[i] * w * s
-                        denominator += uq[i] * w
+                    for j in 0..<filled[i] {
+                        numerator += uq[i] * bestWeights[i * c + j] * bestScores[i * c + j]
+                        denominator += uq[i] * bestWeights[i * c + j]
                     }
                 }
                 if !rows.isEmpty { local.insert(Int32(d), denominator > 0 ? numerator / denominator : 0) }

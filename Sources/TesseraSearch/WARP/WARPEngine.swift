@@ -185,6 +185,34 @@ public final class WARPEngine: @unchecked Sendable {
         let docs = index.postingDocuments.buffer.baseAddress!
         let saliences = index.postingSaliences.buffer.baseAddress!
         let unit = index.salienceUnit
+        if case .topK(1) = alignment {
+            // Top-1 (MaxSim-like): the best posting per document, kept densely while decoding.
+            for j in 0..<scratch.selection.probeCount {
+                let c = scratch.selection.best[j]
+                let lo = Int(index.centroidOffsets[Int(c)]), hi = Int(index.centroidOffsets[Int(c) + 1])
+                guard hi > lo else { continue }
+                WARPDecompression.score(index: index, weights: weights, q: q, centroidScore: scratch.selection.bestScores[j],
+                                        range: lo..<hi, into: scratch.clusterScores)
+                for t in 0..<(hi - lo) {
+                    let d = Int(docs[lo + t])
+                    let s = scratch.clusterScores[t]
+                    if scratch.best[d] == -.infinity { scratch.touchedByToken.append(Int32(d)) }
+                    if s > scratch.best[d] { scratch.best[d] = s; scratch.bestSalience[d] = Float(saliences[lo + t]) * unit }
+                }
+            }
+            for doc in scratch.touchedByToken {
+                let d = Int(doc)
+                let weight = uq * scratch.bestSalience[d]
+                scratch.total[d] += weight * scratch.best[d]
+                scratch.denominator[d] += weight
+                scratch.removedNumerator[d] += uq * missing
+                scratch.removedDenominator[d] += uq
+                scratch.best[d] = -.infinity
+                scratch.addCandidate(doc)
+            }
+            scratch.touchedByToken.removeAll(keepingCapacity: true)
+            return
+        }
         scratch.alignmentBuffer.removeAll(keepingCapacity: true)
         for j in 0..<scratch.selection.probeCount {
             let c = scratch.selection.best[j]

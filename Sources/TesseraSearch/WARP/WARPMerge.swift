@@ -13,6 +13,8 @@ final class WARPScratch: @unchecked Sendable {
     let removedNumerator: UnsafeMutablePointer<Float>
     let removedDenominator: UnsafeMutablePointer<Float>
     let isCandidate: UnsafeMutablePointer<UInt8>
+    /// AligneR top-1: salience of the best posting of the current query token per document.
+    let bestSalience: UnsafeMutablePointer<Float>
     var candidates: [Int32] = []
     /// Scores of one cluster's postings.
     var clusterScores: UnsafeMutablePointer<Float>
@@ -29,13 +31,14 @@ final class WARPScratch: @unchecked Sendable {
         removedNumerator = .allocate(capacity: n); removedNumerator.initialize(repeating: 0, count: n)
         removedDenominator = .allocate(capacity: n); removedDenominator.initialize(repeating: 0, count: n)
         isCandidate = .allocate(capacity: n); isCandidate.initialize(repeating: 0, count: n)
+        bestSalience = .allocate(capacity: n); bestSalience.initialize(repeating: 0, count: n)
         clusterCapacity = max(largestCluster, 1)
         clusterScores = .allocate(capacity: clusterCapacity)
     }
 
     deinit {
         best.deallocate(); total.deallocate(); denominator.deallocate(); removedNumerator.deallocate()
-        removedDenominator.deallocate(); isCandidate.deallocate(); clusterScores.deallocate()
+        removedDenominator.deallocate(); isCandidate.deallocate(); bestSalience.deallocate(); clusterScores.deallocate()
     }
 
     @inline(__always) func addCandidate(_ doc: Int32) {

@@ -7,7 +7,7 @@ public struct WARPSearchParameters: Sendable {
     /// (see ``WARPSearchParameters/defaultTPrime(tokens:)``).
     public var tPrime: Int? = nil
     /// Centroids sorted per query token to find m_i (at least n_probe).
-    public var bound: Int = 256
+    public var bound: Int = 128
     /// AligneR: alignment of each query token to its candidate document tokens.
     public var alignment: Alignment = .topK(1)
     /// Threads one query may use (query tokens are split between them).
