@@ -143,7 +143,7 @@ enum SciFactBenchmark {
                     s.tPrime = t
                     s.threads = threads
                     let engine = searcher.engine
-                    try evaluate(aligner ? "aligner-warp" : "xtr-warp",
+                    evaluate(aligner ? "aligner-warp" : "xtr-warp",
                                  extra: [("bits", build.bits), ("centroids", searcher.index.centroidCount), ("beta", build.prune),
                                          ("n_probe", p), ("t_prime", t ?? WARPSearchParameters.defaultTPrime(tokens: searcher.index.tokenCount)),
                                          ("threads", threads), ("alignment", s.alignment.description)]) { q in

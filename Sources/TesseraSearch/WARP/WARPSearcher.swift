@@ -39,20 +39,7 @@ public final class WARPSearcher: Searcher {
     public var documentIDsChecksum: String { index.folder.documentIDsChecksum }
 
     public func prepare(_ text: String) throws -> PreparedQuery {
-        let input = try model.tokenize(text, maxLength: parameters.queryMaxLength ?? min(64, model.encoder.config.maxPositions))
-        let out = try model.embedTokens(inputs: [input], options: EmbedOptions(threads: 1), normalize: true)
-        var vectors: [Float] = []
-        var ids: [Int32] = []
-        let d = model.dimension
-        for (t, id) in input.ids.enumerated() where filter.keeps(id) {
-            vectors.append(contentsOf: out.vectors[(t * d)..<((t + 1) * d)])
-            ids.append(id)
-        }
-        if ids.isEmpty {
-            vectors = out.vectors
-            ids = input.ids
-        }
-        return .tokens(QueryTokens(vectors: vectors, tokenIds: ids, dimension: d))
+        .tokens(try QueryTokens.encode(text, model: model, filter: filter, maxLength: parameters.queryMaxLength))
     }
 
     public func search(_ query: PreparedQuery, topK: Int) throws -> [ScoredDocument] {

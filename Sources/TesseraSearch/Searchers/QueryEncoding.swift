@@ -1,0 +1,23 @@
+import TesseraModels
+
+extension QueryTokens {
+    /// Encodes a query's token vectors (L2-normalised) with `model`, keeping the tokens `filter` keeps (the
+    /// index's own filter); a query made only of filtered tokens keeps them all rather than become empty.
+    /// `maxLength` defaults to 64 tokens, or the model's positions if fewer.
+    public static func encode(_ text: String, model: EmbeddingModel, filter: TokenFilter, maxLength: Int?) throws -> QueryTokens {
+        let input = try model.tokenize(text, maxLength: maxLength ?? min(64, model.encoder.config.maxPositions))
+        let out = try model.embedTokens(inputs: [input], options: EmbedOptions(threads: 1), normalize: true)
+        var vectors: [Float] = []
+        var ids: [Int32] = []
+        let d = model.dimension
+        for (t, id) in input.ids.enumerated() where filter.keeps(id) {
+            vectors.append(contentsOf: out.vectors[(t * d)..<((t + 1) * d)])
+            ids.append(id)
+        }
+        if ids.isEmpty {
+            vectors = out.vectors
+            ids = input.ids
+        }
+        return QueryTokens(vectors: vectors, tokenIds: ids, dimension: d)
+    }
+}
