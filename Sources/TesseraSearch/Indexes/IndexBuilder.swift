@@ -215,14 +215,8 @@ public enum IndexBuilder {
         return p
     }
 
-    /// Total size of the files in a folder.
-    public static func folderBytes(_ path: String) -> Int {
-        let fm = FileManager.default
-        guard let names = try? fm.contentsOfDirectory(atPath: path) else { return 0 }
-        return names.reduce(0) { total, name in
-            total + ((try? fm.attributesOfItem(atPath: path + "/" + name)[.size] as? Int) ?? 0)
-        }
-    }
+    /// Total size of the files in a folder (one implementation, shared with the WARP builder).
+    public static func folderBytes(_ path: String) -> Int { WARPIndexBuilder.folderBytes(path) }
 }
 
 /// Streams the document store (ids, titles, texts) into an index folder.
