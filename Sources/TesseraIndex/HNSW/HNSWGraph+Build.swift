@@ -214,15 +214,10 @@ final class HNSWBuilder: @unchecked Sendable {
     /// how many.
     func searchLayer(_ qv: UnsafePointer<Float>, entry: Int32, entryScore: Float, level: Int, scratch: HNSWScratch) -> Int {
         let ef = parameters.efConstruction
-        let tag = scratch.nextGeneration()
+        let tag = scratch.beginSearch(entry: entry, score: entryScore)
         let visited = scratch.visited
         var candidates = scratch.candidates
         var results = scratch.results
-        candidates.removeAll()
-        results.removeAll()
-        visited[Int(entry)] = tag
-        candidates.push(-entryScore, entry)
-        results.push(entryScore, entry)
         let buffer = scratch.neighbours
         while candidates.count > 0 {
             let best = candidates.top

@@ -128,15 +128,10 @@ public final class HNSWGraph: @unchecked Sendable {
         }
 
         // Best-first search on level 0 with a candidate list of size ef.
-        let tag = scratch.nextGeneration()
+        let tag = scratch.beginSearch(entry: current, score: currentScore)
         let visited = scratch.visited
         var candidates = scratch.candidates
         var results = scratch.results
-        candidates.removeAll()
-        results.removeAll()
-        visited[Int(current)] = tag
-        candidates.push(-currentScore, current)
-        results.push(currentScore, current)
         let links = links0Base
         let stride = stride0
         let pending = scratch.neighbours

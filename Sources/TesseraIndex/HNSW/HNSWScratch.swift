@@ -124,6 +124,18 @@ final class HNSWScratch {
         pruneSelected.deallocate()
     }
 
+    /// Starts a best-first search from `entry`: new visit tag, empty heaps holding only the entry, entry marked
+    /// visited. Returns the tag.
+    func beginSearch(entry: Int32, score: Float) -> UInt16 {
+        let tag = nextGeneration()
+        candidates.removeAll()
+        results.removeAll()
+        visited[Int(entry)] = tag
+        candidates.push(-score, entry)
+        results.push(score, entry)
+        return tag
+    }
+
     /// Starts a new visit: returns the tag that marks a node as visited in this search.
     @inline(__always) func nextGeneration() -> UInt16 {
         if generation == UInt16.max {

@@ -157,15 +157,25 @@ public final class WARPEngine: @unchecked Sendable {
         return heap.sorted()
     }
 
-    /// Decodes the probed clusters of one query token and merges them (XTR).
-    private func xtrToken(_ scratch: WARPScratch, q: UnsafePointer<Float>, weights: UnsafePointer<Float>) {
-        let docs = index.postingDocuments.buffer.baseAddress!
+    /// Decodes every non-empty probed cluster of one query token into `scratch.clusterScores` (one score per
+    /// posting) and hands its posting range to `body`.
+    @inline(__always)
+    private func forEachProbedCluster(_ scratch: WARPScratch, q: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                                      _ body: (_ lo: Int, _ hi: Int) -> Void) {
         for j in 0..<scratch.selection.probeCount {
             let c = scratch.selection.best[j]
             let lo = Int(index.centroidOffsets[Int(c)]), hi = Int(index.centroidOffsets[Int(c) + 1])
             guard hi > lo else { continue }
             WARPDecompression.score(index: index, weights: weights, q: q, centroidScore: scratch.selection.bestScores[j],
                                     range: lo..<hi, into: scratch.clusterScores)
+            body(lo, hi)
+        }
+    }
+
+    /// Decodes the probed clusters of one query token and merges them (XTR).
+    private func xtrToken(_ scratch: WARPScratch, q: UnsafePointer<Float>, weights: UnsafePointer<Float>) {
+        let docs = index.postingDocuments.buffer.baseAddress!
+        forEachProbedCluster(scratch, q: q, weights: weights) { lo, hi in
             scratch.maxMerge(documents: docs + lo, scores: scratch.clusterScores, count: hi - lo)
         }
         scratch.sumMerge(missing: scratch.selection.missing)
@@ -187,12 +197,7 @@ public final class WARPEngine: @unchecked Sendable {
         let unit = index.salienceUnit
         if case .topK(1) = alignment {
             // Top-1 (MaxSim-like): the best posting per document, kept densely while decoding.
-            for j in 0..<scratch.selection.probeCount {
-                let c = scratch.selection.best[j]
-                let lo = Int(index.centroidOffsets[Int(c)]), hi = Int(index.centroidOffsets[Int(c) + 1])
-                guard hi > lo else { continue }
-                WARPDecompression.score(index: index, weights: weights, q: q, centroidScore: scratch.selection.bestScores[j],
-                                        range: lo..<hi, into: scratch.clusterScores)
+            forEachProbedCluster(scratch, q: q, weights: weights) { lo, hi in
                 for t in 0..<(hi - lo) {
                     let d = Int(docs[lo + t])
                     let s = scratch.clusterScores[t]
@@ -214,12 +219,7 @@ public final class WARPEngine: @unchecked Sendable {
             return
         }
         scratch.alignmentBuffer.removeAll(keepingCapacity: true)
-        for j in 0..<scratch.selection.probeCount {
-            let c = scratch.selection.best[j]
-            let lo = Int(index.centroidOffsets[Int(c)]), hi = Int(index.centroidOffsets[Int(c) + 1])
-            guard hi > lo else { continue }
-            WARPDecompression.score(index: index, weights: weights, q: q, centroidScore: scratch.selection.bestScores[j],
-                                    range: lo..<hi, into: scratch.clusterScores)
+        forEachProbedCluster(scratch, q: q, weights: weights) { lo, hi in
             for t in 0..<(hi - lo) {
                 scratch.alignmentBuffer.append((docs[lo + t], scratch.clusterScores[t], Float(saliences[lo + t]) * unit))
             }
