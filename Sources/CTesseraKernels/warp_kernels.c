@@ -238,6 +238,49 @@ static size_t tw_select_scan_avx512(const float *scores, size_t n, size_t keep, 
     for (; c < n; c++) tw_offer(hv, hi, &count, keep, scores[c], (int32_t)c);
     return count;
 }
+
+// Prefilter for large n: the r-th largest of a strided sample (every 8th score) is a threshold that about 8r
+// scores exceed; those are compressed into a small buffer (in index order) and the heap runs over them only.
+// Exact: when at least `keep` scores exceed the threshold, the `keep` best all do. Returns 0 (caller falls back
+// to the full scan) when n is small, too few pass, or too many for the buffer.
+#define TW_PREFILTER_CAP 4096
+__attribute__((target("avx512f")))
+static size_t tw_select_prefiltered_avx512(const float *scores, size_t n, size_t keep, float *hv, int32_t *hi) {
+    if (n < 2048 || keep * 16 > n || keep > 512) return 0;
+    size_t r = keep / 4 + 8, taken = 0;
+    float sv[512 / 4 + 8];
+    int32_t si[512 / 4 + 8];
+    for (size_t c = 0; c < n; c += 8) {
+        float v = scores[c];
+        if (taken < r || v > sv[0]) tw_offer(sv, si, &taken, r, v, (int32_t)c);
+    }
+    const __m512 t = _mm512_set1_ps(sv[0]);
+    float cv[TW_PREFILTER_CAP];
+    int32_t ci[TW_PREFILTER_CAP];
+    size_t m = 0, c = 0;
+    __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (; c + 16 <= n; c += 16) {
+        __m512 v = _mm512_loadu_ps(scores + c);
+        __mmask16 k = _mm512_cmp_ps_mask(v, t, _CMP_GT_OQ);
+        if (!k) continue;
+        if (m + 16 > TW_PREFILTER_CAP) return 0;
+        _mm512_mask_compressstoreu_ps(cv + m, k, v);
+        _mm512_mask_compressstoreu_epi32(ci + m, k, _mm512_add_epi32(lane, _mm512_set1_epi32((int)c)));
+        m += (size_t)__builtin_popcount(k);
+    }
+    for (; c < n; c++) {
+        if (scores[c] > sv[0]) {
+            if (m >= TW_PREFILTER_CAP) return 0;
+            cv[m] = scores[c]; ci[m] = (int32_t)c; m++;
+        }
+    }
+    if (m < keep) return 0;
+    size_t count = 0;
+    for (size_t j = 0; j < m; j++) {
+        if (count < keep || tw_worse(hv[0], hi[0], cv[j], ci[j])) tw_offer(hv, hi, &count, keep, cv[j], ci[j]);
+    }
+    return count;
+}
 #endif
 
 void tw_select_top(const float *scores, size_t n, size_t keep, int32_t *idx, float *val) {
@@ -248,8 +291,10 @@ void tw_select_top(const float *scores, size_t n, size_t keep, int32_t *idx, flo
     int32_t *hi = idx;
     size_t count;
 #if defined(__x86_64__)
-    if (tk_kernel_level() >= 2) count = tw_select_scan_avx512(scores, n, keep, hv, hi);
-    else
+    if (tk_kernel_level() >= 2) {
+        count = tw_select_prefiltered_avx512(scores, n, keep, hv, hi);
+        if (count == 0) count = tw_select_scan_avx512(scores, n, keep, hv, hi);
+    } else
 #endif
     {
         count = 0;

@@ -170,11 +170,12 @@ func openError(_ path: String, verifyChecksums: Bool = true) -> IndexError? {
                 let doc = Int(index.postingDocuments[p])
                 seen[doc] += 1
                 let residual = index.codes.withUnsafeBufferPointer { index.codec.decode(codes: $0.baseAddress! + p * index.codec.codeBytes) }
+                let centroid = index.centroid(c)
                 // Best match among the document's tokens of centroid + residual.
                 var best: Float = -1
                 for r in offsets[doc]..<offsets[doc + 1] {
                     var dot: Float = 0
-                    for j in 0..<d { dot += (index.centroids[c * d + j] + residual[j]) * vectors[r * d + j] }
+                    for j in 0..<d { dot += (centroid[j] + residual[j]) * vectors[r * d + j] }
                     best = max(best, dot)
                 }
                 worst = min(worst, best)
@@ -254,6 +255,18 @@ func openError(_ path: String, verifyChecksums: Bool = true) -> IndexError? {
         try writer.addArray("vectors", [Float](repeating: 0, count: 4))
         try writer.commit()
         #expect(throws: IndexError.self) { try WARPIndex(path: root + "/exact") }
+        // An index of an older codec (fp32 centroids) is refused with a request to rebuild, not misread.
+        let old = try IndexFolderWriter(destination: root + "/v1", kind: .tokensWARP)
+        old.parameters.entries.append(("codec", .string("warp-residual-v1")))
+        old.dimension = 8
+        try old.commit()
+        do {
+            _ = try WARPIndex(path: root + "/v1")
+            Issue.record("a warp-residual-v1 index opened")
+        } catch {
+            #expect(error.code == .unsupportedFormatVersion)
+            #expect(error.message.contains("rebuild"))
+        }
         var p = WARPBuildParameters()
         p.bits = 3
         #expect(throws: IndexError.self) { try WARPIndexBuilder(destination: root + "/x", dimension: 8, parameters: p) }

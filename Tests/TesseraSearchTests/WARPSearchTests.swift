@@ -88,7 +88,10 @@ struct WARPFixture {
                 p.threads = threads
                 let warp = engine.searchXTR(q, topK: 10, parameters: p)
                 #expect(warp.map(\.document) == exact.map(\.document))
-                for (a, b) in zip(warp, exact) { #expect(abs(a.score - b.score) < 1e-4) }
+                // Centroids are stored in bfloat16: a token's own centroid differs from it by ≤ 2⁻⁹ relative per
+                // component, a residual r the codec approximates by r̂ with |r̂ⱼ| ≤ max|rⱼ|, so a score is off by
+                // at most |q·r| + |q·r̂| ≤ 2·2⁻⁹ (unit vectors).
+                for (a, b) in zip(warp, exact) { #expect(abs(a.score - b.score) < 4e-3) }
             }
         }
     }
@@ -164,7 +167,7 @@ struct WARPFixture {
         for text in ["hello b", "world", "a a b hellos"] {
             let want = try exact.search(text, topK: 5), got = try warp.search(text, topK: 5)
             #expect(got.map(\.document) == want.map(\.document))
-            for (a, b) in zip(got, want) { #expect(abs(a.score - b.score) < 1e-4) }
+            for (a, b) in zip(got, want) { #expect(abs(a.score - b.score) < 4e-3) }  // bfloat16 centroids (see above)
         }
         let aligner = try WARPSearcher(path: dir + "/warp", model: model, mode: .aligner, parameters: p)
         #expect(try aligner.search("hello b", topK: 5).count == 5)

@@ -40,3 +40,28 @@ void tw_argmax_rows(const float *s, size_t rows, size_t cols, size_t ld, int32_t
 /// The `keep` largest of `n` scores, best first (ties: lower index first), into idx / val (keep ≤ n).
 void tw_select_top(const float *scores, size_t n, size_t keep, int32_t *idx, float *val);
 #endif
+
+#ifndef TESSERA_WARP_CENTROIDS_H
+#define TESSERA_WARP_CENTROIDS_H
+/// bfloat16 (round to nearest even) of a float, and back.
+uint16_t tw_float_to_bf16(float x);
+float tw_bf16_to_float(uint16_t h);
+
+/// Whether the CPU multiplies bfloat16 pairs natively (AVX512-BF16); otherwise a portable fp32 loop is used.
+int tw_has_bf16_dot(void);
+
+/// Elements (uint16) of K × dim bfloat16 centroids packed for tw_centroid_scores (panels of 32 centroids,
+/// dimensions in pairs).
+size_t tw_packed_centroids_count(size_t k, size_t dim);
+/// Packs row-major K × dim bfloat16 centroids.
+void tw_pack_centroids(const uint16_t *centroids, size_t k, size_t dim, uint16_t *packed);
+/// n query rows (dim floats each) as bfloat16 pairs, ceil(dim/2) uint32 per row (low half: even dimension).
+void tw_query_to_bf16_pairs(const float *q, size_t n, size_t dim, uint32_t *out);
+/// scores[i·ldc + c] = ⟨q_i, centroid c⟩ for every centroid c of panels [panel_begin, panel_end) (32 centroids
+/// each) and every query row i < n. With AVX512-BF16 the query is rounded to bfloat16 (`q_pairs`, from
+/// tw_query_to_bf16_pairs) and products summed in fp32: |error| ≲ 2⁻⁸·‖q‖‖c‖. Otherwise exact fp32 from `q`.
+void tw_centroid_scores(const float *q, const uint32_t *q_pairs, size_t n, size_t dim, const uint16_t *packed, size_t k,
+                        float *scores, size_t ldc, size_t panel_begin, size_t panel_end);
+/// ⟨q, row⟩ in fp32 for a row-major bfloat16 row.
+float tw_dot_bf16_row(const float *q, const uint16_t *row, size_t dim);
+#endif

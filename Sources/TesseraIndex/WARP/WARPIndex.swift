@@ -1,3 +1,4 @@
+import CTesseraKernels
 import TesseraIO
 
 /// A compressed (WARP) token index opened for search: every array memory-mapped, sizes and offsets validated.
@@ -14,8 +15,8 @@ public final class WARPIndex: @unchecked Sendable {
     public let centroidCount: Int
     /// The residual codec.
     public let codec: ResidualCodec
-    /// Centroids, K × dimension.
-    public let centroids: IndexArray<Float>
+    /// Centroids, K × dimension, as bfloat16 bit patterns (see ``centroid(_:)``).
+    public let centroids: IndexArray<UInt16>
     /// Postings of centroid c: `centroidOffsets[c] ..< centroidOffsets[c + 1]`.
     public let centroidOffsets: IndexArray<Int64>
     /// Codes of every posting (`tokenCount × codec.codeBytes`), grouped by centroid.
@@ -34,7 +35,7 @@ public final class WARPIndex: @unchecked Sendable {
     public let prune: Double
 
     /// The manifest's `codec` parameter of a compressed token index.
-    public static let codecName = "warp-residual-v1"
+    public static let codecName = "warp-residual-v2"
 
     /// Opens and validates the index at `path`.
     public init(path: String, verifyChecksums: Bool = true) throws(IndexError) {
@@ -43,8 +44,11 @@ public final class WARPIndex: @unchecked Sendable {
         guard folder.manifest.kind == .tokensWARP || folder.manifest.kind == .tokens else {
             throw IndexError(.wrongKind, "\(path) holds a \(folder.manifest.kind) index, expected a compressed token index")
         }
-        guard p["codec"]?.stringValue == WARPIndex.codecName else {
+        guard let codecName = p["codec"]?.stringValue else {
             throw IndexError(.wrongKind, "\(path) holds an exact (uncompressed) token index, not a compressed (WARP) one")
+        }
+        guard codecName == WARPIndex.codecName else {
+            throw IndexError(.unsupportedFormatVersion, "\(path) was built with codec \(codecName) (this Tessera reads \(WARPIndex.codecName)); rebuild it with `tessera index --kind tokens`")
         }
         guard let d = folder.manifest.dimension, d >= 1 else {
             throw IndexError(.invalidManifest, "\(path)/manifest.json: a tokens-warp index needs a dimension")
@@ -60,7 +64,7 @@ public final class WARPIndex: @unchecked Sendable {
         let cutoffs = try folder.array("bucket_cutoffs", as: Float.self, count: (1 << bits) - 1)
         let weights = try folder.array("bucket_weights", as: Float.self, count: 1 << bits)
         codec = ResidualCodec(bits: bits, dimension: d, cutoffs: Array(cutoffs), weights: Array(weights))
-        centroids = try folder.array("centroids", as: Float.self, count: centroidCount * d)
+        centroids = try folder.array("centroids", as: UInt16.self, count: centroidCount * d)
         centroidOffsets = try folder.array("centroid_offsets", as: Int64.self, count: centroidCount + 1)
         codes = try folder.array("codes", as: UInt8.self, count: tokenCount * codec.codeBytes)
         postingDocuments = try folder.array("posting_documents", as: Int32.self, count: tokenCount)
@@ -91,7 +95,13 @@ public final class WARPIndex: @unchecked Sendable {
     /// Whether a manifest describes a compressed (WARP) token index rather than an exact one (both may have
     /// kind `tokens` until ``IndexKind/known`` lists `tokens-warp`).
     public static func isCompressed(_ manifest: IndexManifest) -> Bool {
-        (manifest.kind == .tokensWARP || manifest.kind == .tokens) && manifest.parameters["codec"]?.stringValue == codecName
+        (manifest.kind == .tokensWARP || manifest.kind == .tokens)
+            && manifest.parameters["codec"]?.stringValue?.hasPrefix("warp-residual") == true
+    }
+
+    /// Centroid `c` as floats (the exact stored values).
+    public func centroid(_ c: Int) -> [Float] {
+        (0..<dimension).map { tw_bf16_to_float(centroids[c * dimension + $0]) }
     }
 
     /// The documents' external ids.

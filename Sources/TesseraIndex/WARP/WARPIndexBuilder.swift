@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CTesseraKernels
 import Foundation
 import TesseraIO
 import TesseraKernels
@@ -16,7 +17,7 @@ import TesseraKernels
 /// document within a centroid), writes the flat arrays and commits the folder atomically. A build that dies at
 /// any point leaves the previous index at `destination` untouched (see ``IndexFolderWriter``).
 ///
-/// Arrays: `centroids` f32 [K×d], `bucket_cutoffs` f32 [2^b−1], `bucket_weights` f32 [2^b], `centroid_offsets`
+/// Arrays: `centroids` bf16 bits as u16 [K×d], `bucket_cutoffs` f32 [2^b−1], `bucket_weights` f32 [2^b], `centroid_offsets`
 /// i64 [K+1] (postings of centroid c are `centroid_offsets[c] ..< centroid_offsets[c+1]`), `codes` u8
 /// [P×codeBytes], `posting_documents` i32 [P], `posting_saliences` u8 [P] (salience / `salience_scale` · 255),
 /// `idf` f32 [vocabulary] (query saliences), `document_lengths` i32 [N] (tokens before pruning),
@@ -151,10 +152,12 @@ public final class WARPIndexBuilder {
         }
         sampleRows = []
         progress?("k-means: \(k) centroids on \(sampleSize) of \(kept) tokens")
-        let centroids = sample.withUnsafeBufferPointer { s in
+        // Centroids are stored as bfloat16; residuals are taken against the stored (rounded) values.
+        let centroidBits: [UInt16] = sample.withUnsafeBufferPointer { s in
             KMeans.train(points: s.baseAddress!, count: sampleSize, dimension: d, k: k, iterations: parameters.iterations,
                          threads: threads, seed: rng.next())
-        }
+        }.map { tw_float_to_bf16($0) }
+        let centroids = centroidBits.map { tw_bf16_to_float($0) }
         let assigner = centroids.withUnsafeBufferPointer { Assigner(centroids: $0.baseAddress!, k: k, dimension: d, threads: threads) }
 
         sampleMemory()
@@ -229,7 +232,7 @@ public final class WARPIndexBuilder {
             cursor[Int(c)] += 1
         }
         assignment = []
-        try writer.addArray("centroids", centroids)
+        try writer.addArray("centroids", centroidBits)
         try writer.addArray("bucket_cutoffs", codec.cutoffs)
         try writer.addArray("bucket_weights", codec.weights)
         try writer.addArray("centroid_offsets", offsets)

@@ -14,6 +14,8 @@ struct WARPCentroidSelection {
     var probeCount = 0
     /// m_i.
     var missing: Float = 0
+    /// Position in `best` of the centroid that set m_i.
+    var missingIndex = 0
 
     /// Selects for query token `row` (K centroid scores) with the vectorised threshold scan of `tw_select_top`.
     mutating func select(row: UnsafePointer<Float>, centroids k: Int, nProbe: Int, bound: Int, tPrime: Int,
@@ -28,12 +30,23 @@ struct WARPCentroidSelection {
                 tw_select_top(row, k, keep, i.baseAddress!, v.baseAddress!)
                 var cumulative = 0
                 missing = v[keep - 1]
+                missingIndex = keep - 1
                 for j in 0..<keep {
                     cumulative += Int(sizes[Int(i[j])])
-                    if cumulative >= tPrime { missing = v[j]; break }
+                    if cumulative >= tPrime { missing = v[j]; missingIndex = j; break }
                 }
             }
         }
         probeCount = min(nProbe, keep)
+    }
+
+    /// Recomputes the probed centroids' scores and m_i in fp32 (the screening GEMM may round the query to
+    /// bfloat16), so decoded scores do not depend on the CPU's bfloat16 support.
+    mutating func rescore(query: UnsafePointer<Float>, centroids: UnsafePointer<UInt16>, dimension d: Int) {
+        for j in 0..<probeCount {
+            bestScores[j] = tw_dot_bf16_row(query, centroids + Int(best[j]) * d, d)
+        }
+        missing = missingIndex < probeCount ? bestScores[missingIndex]
+            : tw_dot_bf16_row(query, centroids + Int(best[missingIndex]) * d, d)
     }
 }

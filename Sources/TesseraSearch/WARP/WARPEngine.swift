@@ -1,3 +1,4 @@
+import CTesseraKernels
 import Foundation
 import TesseraIndex
 import TesseraKernels
@@ -13,7 +14,8 @@ import TesseraKernels
 public final class WARPEngine: @unchecked Sendable {
     /// The index.
     public let index: WARPIndex
-    let centroidScorer: LinearWeights
+    /// bfloat16 centroids packed for ``tw_centroid_scores`` (panels of 32).
+    let packedCentroids: [UInt16]
     let clusterSizes: [Int32]
     let largestCluster: Int
     let meanSalience: Float
@@ -21,12 +23,15 @@ public final class WARPEngine: @unchecked Sendable {
     private var pool: [WARPScratch] = []
     private var queryPool: [(FloatBuffer, FloatBuffer, FloatBuffer)] = []
 
-    /// Prepares the engine (packs the centroids for the scoring GEMM).
+    /// Prepares the engine (packs the centroids for the scoring kernel).
     public init(index: WARPIndex) {
         self.index = index
         let k = index.centroidCount
-        centroidScorer = LinearWeights(weight: index.centroids.buffer.baseAddress!, outputs: k, inputs: index.dimension,
-                                       owner: ArrayBox(index.centroids))
+        var packed = [UInt16](repeating: 0, count: tw_packed_centroids_count(k, index.dimension))
+        index.centroids.withUnsafeBufferPointer { c in
+            packed.withUnsafeMutableBufferPointer { tw_pack_centroids(c.baseAddress!, k, index.dimension, $0.baseAddress!) }
+        }
+        packedCentroids = packed
         var sizes = [Int32](repeating: 0, count: k)
         for c in 0..<k { sizes[c] = Int32(index.centroidOffsets[c + 1] - index.centroidOffsets[c]) }
         clusterSizes = sizes
@@ -49,17 +54,35 @@ public final class WARPEngine: @unchecked Sendable {
         lock.lock(); pool.append(contentsOf: scratches); lock.unlock()
     }
 
-    /// Stage 1 for all query tokens: centroid scores `n × K` and the zero-padded query tokens.
-    private func centroidScores(_ query: QueryTokens, scores: FloatBuffer, padded: FloatBuffer, workspace: FloatBuffer) {
+    /// Stage 1 for all query tokens: centroid scores `n × K` (bfloat16 products where the CPU has them; the
+    /// probed centroids are rescored exactly in ``WARPCentroidSelection``) and the zero-padded query tokens.
+    /// `threads` workers split the centroid panels.
+    private func centroidScores(_ query: QueryTokens, scores: FloatBuffer, padded: FloatBuffer, threads: Int) {
         let n = query.count, k = index.centroidCount, d = index.dimension, pd = index.codec.paddedDimension
         scores.reserve(n * k)
         padded.reserve(n * pd)
+        var pairs = [UInt32](repeating: 0, count: n * ((d + 1) / 2))
         query.vectors.withUnsafeBufferPointer { v in
-            centroidScorer.apply(v.baseAddress!, lda: d, rows: n, bias: nil, into: scores.pointer, ldc: k, workspace: workspace)
+            pairs.withUnsafeMutableBufferPointer { tw_query_to_bf16_pairs(v.baseAddress!, n, d, $0.baseAddress!) }
             for i in 0..<n {
                 let dst = padded.pointer + i * pd
                 dst.update(from: v.baseAddress! + i * d, count: d)
                 if pd > d { (dst + d).update(repeating: 0, count: pd - d) }
+            }
+        }
+        let panels = (k + 31) / 32
+        let workers = max(1, min(threads, panels / 64))
+        let out = UnsafeSendablePointer(scores.pointer)
+        query.vectors.withUnsafeBufferPointer { v in
+            pairs.withUnsafeBufferPointer { qp in
+                packedCentroids.withUnsafeBufferPointer { c in
+                    let qv = UnsafeSendablePointer(readOnly: v.baseAddress!)
+                    let qpp = UnsafeSendablePointer(readOnly: qp.baseAddress!), cp = UnsafeSendablePointer(readOnly: c.baseAddress!)
+                    Parallel.forEach(count: workers, threads: workers) { _, w in
+                        tw_centroid_scores(qv.pointer, qpp.pointer, n, d, cp.pointer, k, out.pointer, k,
+                                           panels * w / workers, panels * (w + 1) / workers)
+                    }
+                }
             }
         }
     }
@@ -97,11 +120,11 @@ public final class WARPEngine: @unchecked Sendable {
         let n = query.count
         guard n > 0, index.tokenCount > 0, topK > 0 else { return [] }
         precondition(query.dimension == index.dimension, "query dimension \(query.dimension) ≠ index dimension \(index.dimension)")
-        let k = index.centroidCount, pd = index.codec.paddedDimension
+        let k = index.centroidCount, pd = index.codec.paddedDimension, d = index.dimension
         let buffers = takeQueryBuffers()
         defer { giveBackQueryBuffers(buffers) }
-        let (scores, padded, workspace) = buffers
-        centroidScores(query, scores: scores, padded: padded, workspace: workspace)
+        let (scores, padded, _) = buffers
+        centroidScores(query, scores: scores, padded: padded, threads: parameters.threads)
         let workers = max(1, min(parameters.threads, n))
         let scratches = takeScratch(workers)
         defer { giveBack(scratches) }
@@ -116,12 +139,14 @@ public final class WARPEngine: @unchecked Sendable {
             let s = UnsafeSendablePointer(scores.pointer), p = UnsafeSendablePointer(padded.pointer)
             clusterSizes.withUnsafeBufferPointer { sizes in
                 let sz = UnsafeSendablePointer(readOnly: sizes.baseAddress!)
+                let cents = UnsafeSendablePointer(readOnly: index.centroids.buffer.baseAddress!)
                 index.bucketWeightsPointer { weights in
                     let w = UnsafeSendablePointer(readOnly: weights)
                     Parallel.forEach(count: n, threads: workers) { worker, i in
                         let scratch = scratches[worker]
                         scratch.selection.select(row: s.pointer + i * k, centroids: k, nProbe: nProbe, bound: bound,
                                                  tPrime: tPrime, sizes: sz.pointer)
+                        scratch.selection.rescore(query: p.pointer + i * pd, centroids: cents.pointer, dimension: d)
                         m.pointer[i] = scratch.selection.missing
                         if let uq {
                             if uq[i] > 0 {

@@ -15,7 +15,7 @@ func ensureIndex(kind: IndexKind, data: String, model: String?, indexing: IndexA
         key += ";max=\(indexing.docMaxLength.map(String.init) ?? "default")"
     }
     if kind == .tokens || kind == .tokensWARP { key += ";special=\(!indexing.skipSpecial);punct=\(!indexing.skipPunctuation)" }
-    if kind == .tokensWARP { key += ";bits=\(indexing.bits);centroids=\(indexing.centroids.map(String.init) ?? "default");prune=\(prune)" }
+    if kind == .tokensWARP { key += ";bits=\(indexing.bits);centroids=\(indexing.centroids.map(String.init) ?? "default");prune=\(prune);codec=\(WARPIndex.codecName)" }
     if kind == .dense { key += ";hnsw=16/200" }
     let hash = Array(key.utf8).withUnsafeBytes { SHA256.hex(of: $0) }.prefix(12)
     let name = URL(fileURLWithPath: data).standardizedFileURL.lastPathComponent

@@ -1,0 +1,79 @@
+import CTesseraKernels
+import Testing
+@testable import TesseraIndex
+
+/// The stage-1 kernels of the WARP engine: bfloat16 centroid scoring and top-n selection.
+@Suite struct WARPSelectionKernelTests {
+    static func uniform(_ rng: inout SplitMix64) -> Float { Float(rng.next() >> 40) / Float(1 << 24) * 2 - 1 }
+
+    @Test func bfloat16RoundsToNearestEven() {
+        #expect(tw_float_to_bf16(1) == 0x3F80)
+        #expect(tw_bf16_to_float(tw_float_to_bf16(-2.5)) == -2.5)
+        // 1 + 2⁻⁸ lies halfway between 1 and 1 + 2⁻⁷: ties go to the even mantissa (1).
+        #expect(tw_float_to_bf16(1 + 1.0 / 256) == 0x3F80)
+        #expect(tw_float_to_bf16(1 + 3.0 / 256) == 0x3F82)
+        #expect(tw_bf16_to_float(tw_float_to_bf16(.nan)).isNaN)
+        #expect(tw_bf16_to_float(tw_float_to_bf16(.infinity)) == .infinity)
+    }
+
+    /// Every (rows, centroids, dimension) shape, including partial panels and odd dimensions: each score is within
+    /// the bfloat16 bound of the fp32 dot product with the stored centroid, and the exact row dot agrees to fp32.
+    @Test(arguments: [(1, 32, 8), (5, 33, 7), (12, 64, 384), (13, 100, 48), (25, 1000, 384), (40, 70, 31)])
+    func centroidScoresMatchFloatDotProducts(shape: (Int, Int, Int)) {
+        let (n, k, d) = shape
+        var rng = SplitMix64(seed: UInt64(n * 1000 + k + d))
+        let centroids = (0..<(k * d)).map { _ in tw_float_to_bf16(Self.uniform(&rng)) }
+        let q = (0..<(n * d)).map { _ in Self.uniform(&rng) }
+        var packed = [UInt16](repeating: 0, count: tw_packed_centroids_count(k, d))
+        tw_pack_centroids(centroids, k, d, &packed)
+        var pairs = [UInt32](repeating: 0, count: n * ((d + 1) / 2))
+        tw_query_to_bf16_pairs(q, n, d, &pairs)
+        let ldc = k + 3
+        var scores = [Float](repeating: .nan, count: n * ldc)
+        let panels = (k + 31) / 32
+        // Two calls over disjoint panel ranges (as two threads would) cover every centroid.
+        tw_centroid_scores(q, pairs, n, d, packed, k, &scores, ldc, 0, panels / 2)
+        tw_centroid_scores(q, pairs, n, d, packed, k, &scores, ldc, panels / 2, panels)
+        var worst: Float = 0
+        for i in 0..<n {
+            var qNorm: Float = 0
+            for j in 0..<d { qNorm += q[i * d + j] * q[i * d + j] }
+            for c in 0..<k {
+                var exact: Double = 0, cNorm: Float = 0
+                for j in 0..<d {
+                    let cj = tw_bf16_to_float(centroids[c * d + j])
+                    exact += Double(q[i * d + j]) * Double(cj)
+                    cNorm += cj * cj
+                }
+                let bound = Float(1.0 / 256) * (qNorm * cNorm).squareRoot() + 1e-5
+                worst = max(worst, abs(scores[i * ldc + c] - Float(exact)) / bound)
+                let row = tw_dot_bf16_row(Array(q[(i * d)..<((i + 1) * d)]), Array(centroids[(c * d)..<((c + 1) * d)]), d)
+                #expect(abs(row - Float(exact)) < 1e-4)
+            }
+            for c in k..<ldc { #expect(scores[i * ldc + c].isNaN) }  // nothing written past K
+        }
+        #expect(worst <= 1)
+    }
+
+    /// The selection (prefiltered for large inputs) equals a full sort by score, best first, lower index first on
+    /// ties, for inputs with many equal values and with the best values clustered at one end.
+    @Test(arguments: [(16384, 128), (16384, 16), (5000, 300), (100, 10), (3000, 200)])
+    func selectionEqualsAFullSort(shape: (Int, Int)) {
+        let (n, keep) = shape
+        var rng = SplitMix64(seed: UInt64(n + keep))
+        let layouts: [[Float]] = [
+            (0..<n).map { _ in Self.uniform(&rng) },
+            (0..<n).map { _ in Float(Int(Self.uniform(&rng) * 20)) / 20 },   // many ties
+            (0..<n).map { Float($0) / Float(n) },                             // best at the end
+            (0..<n).map { Float(n - $0) / Float(n) },                         // best at the start
+            [Float](repeating: 0.5, count: n),                                // all equal
+        ]
+        for scores in layouts {
+            var idx = [Int32](repeating: -1, count: keep), val = [Float](repeating: 0, count: keep)
+            tw_select_top(scores, n, keep, &idx, &val)
+            let want = (0..<n).sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(keep)
+            #expect(idx.map(Int.init) == Array(want))
+            #expect(val == want.map { scores[$0] })
+        }
+    }
+}
