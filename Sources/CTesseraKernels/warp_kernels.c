@@ -79,55 +79,107 @@ static void tw_score_codes_generic(const float *q, size_t padded_dim, int bits, 
 }
 
 #if defined(__x86_64__)
+// AVX-512 decoding reads 64 code bytes (4 groups) as 16 dwords. vpermps looks at the low 4 bits of each index
+// lane only, so shifting the dwords right by bits·f exposes field f (f < 32/bits) of every lane without masking
+// (for 2 bits the 4 weights are repeated 4 times so the neighbouring field's bits do not matter). Lane L, field f
+// holds the code of dimension dim(c, f, L) (see tw_prepared_dimension); the query token is laid out in that
+// order once per query token (tw_prepare_query), so one shift, one permute and one FMA decode 16 dimensions.
+
+// Dimension whose code sits in field f of dword lane L of 64-byte chunk c, or -1 past the last group.
+static long tw_prepared_dimension(size_t groups, int bits, size_t c, size_t f, size_t L) {
+    size_t per = 8 / (size_t)bits, g = 4 * c + L / 4, b = f / per, jj = f % per, k = 4 * (L % 4) + b;
+    if (g >= groups) return -1;
+    return (long)(g * tw_group_dims(bits) + 16 * jj + k);
+}
+
+#define TW_DECODE_CHUNK(F, SHIFT, X, ACC0, ACC1, QC)                                                        \
+    for (int f = 0; f < (F); f += 2) {                                                                      \
+        ACC0 = _mm512_fmadd_ps(_mm512_loadu_ps((QC) + 16 * f),                                              \
+                               _mm512_permutexvar_ps(_mm512_srli_epi32(X, (unsigned)((SHIFT) * f)), w), ACC0); \
+        ACC1 = _mm512_fmadd_ps(_mm512_loadu_ps((QC) + 16 * (f + 1)),                                        \
+                               _mm512_permutexvar_ps(_mm512_srli_epi32(X, (unsigned)((SHIFT) * (f + 1))), w), ACC1); \
+    }
+
 __attribute__((target("avx512f,avx512bw,avx512vl")))
 static void tw_score_codes_avx512(const float *q, size_t padded_dim, int bits, const float *weights,
                                   const uint8_t *codes, size_t count, float base, float *out) {
-    size_t g = tw_group_dims(bits), groups = padded_dim / g, stride = groups * 16;
-    __m512 w = _mm512_maskz_loadu_ps((__mmask16)((1u << (1u << bits)) - 1), weights);
-    const __m512i mask = _mm512_set1_epi32((1 << bits) - 1);
+    size_t groups = padded_dim / tw_group_dims(bits), stride = groups * 16;
+    size_t chunks = (groups + 3) / 4, full = groups / 4;
+    __mmask16 tail = (__mmask16)((1u << (4 * (groups % 4))) - 1);
+    __m512 w;
+    if (bits == 4) w = _mm512_loadu_ps(weights);
+    else {
+        __m128 w4 = _mm_loadu_ps(weights);
+        w = _mm512_broadcast_f32x4(w4);
+    }
+    size_t t = 0;
+#define TW_LOAD(ptr, c) ((c) < full ? _mm512_loadu_si512((const void *)((ptr) + 64 * (c))) \
+                                    : _mm512_maskz_loadu_epi32(tail, (const void *)((ptr) + 64 * (c))))
     if (bits == 4) {
-        size_t t = 0;
-        // Two tokens at a time share the query loads.
+        for (; t + 4 <= count; t += 4) {
+            const uint8_t *p0 = codes + t * stride;
+            __m512 a0 = _mm512_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+            for (size_t c = 0; c < chunks; c++) {
+                const float *qc = q + c * 128;
+                __m512i x0 = TW_LOAD(p0, c), x1 = TW_LOAD(p0 + stride, c);
+                __m512i x2 = TW_LOAD(p0 + 2 * stride, c), x3 = TW_LOAD(p0 + 3 * stride, c);
+                for (int f = 0; f < 8; f += 2) {
+                    __m512 qa = _mm512_loadu_ps(qc + 16 * f), qb = _mm512_loadu_ps(qc + 16 * (f + 1));
+                    unsigned sa = 4u * (unsigned)f, sb = sa + 4;
+                    a0 = _mm512_fmadd_ps(qa, _mm512_permutexvar_ps(_mm512_srli_epi32(x0, sa), w), a0);
+                    b0 = _mm512_fmadd_ps(qb, _mm512_permutexvar_ps(_mm512_srli_epi32(x0, sb), w), b0);
+                    a1 = _mm512_fmadd_ps(qa, _mm512_permutexvar_ps(_mm512_srli_epi32(x1, sa), w), a1);
+                    b1 = _mm512_fmadd_ps(qb, _mm512_permutexvar_ps(_mm512_srli_epi32(x1, sb), w), b1);
+                    a2 = _mm512_fmadd_ps(qa, _mm512_permutexvar_ps(_mm512_srli_epi32(x2, sa), w), a2);
+                    b2 = _mm512_fmadd_ps(qb, _mm512_permutexvar_ps(_mm512_srli_epi32(x2, sb), w), b2);
+                    a3 = _mm512_fmadd_ps(qa, _mm512_permutexvar_ps(_mm512_srli_epi32(x3, sa), w), a3);
+                    b3 = _mm512_fmadd_ps(qb, _mm512_permutexvar_ps(_mm512_srli_epi32(x3, sb), w), b3);
+                }
+            }
+            out[t] = base + _mm512_reduce_add_ps(_mm512_add_ps(a0, b0));
+            out[t + 1] = base + _mm512_reduce_add_ps(_mm512_add_ps(a1, b1));
+            out[t + 2] = base + _mm512_reduce_add_ps(_mm512_add_ps(a2, b2));
+            out[t + 3] = base + _mm512_reduce_add_ps(_mm512_add_ps(a3, b3));
+        }
+        for (; t < count; t++) {
+            const uint8_t *p0 = codes + t * stride;
+            __m512 a0 = _mm512_setzero_ps(), b0 = a0;
+            for (size_t c = 0; c < chunks; c++) {
+                __m512i x0 = TW_LOAD(p0, c);
+                TW_DECODE_CHUNK(8, 4, x0, a0, b0, q + c * 128)
+            }
+            out[t] = base + _mm512_reduce_add_ps(_mm512_add_ps(a0, b0));
+        }
+    } else {  // bits == 2: sixteen 2-bit fields per dword
         for (; t + 2 <= count; t += 2) {
-            const uint8_t *c0 = codes + t * stride, *c1 = c0 + stride;
-            __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), b0 = _mm512_setzero_ps(), b1 = _mm512_setzero_ps();
-            for (size_t gi = 0; gi < groups; gi++) {
-                __m512 qlo = _mm512_loadu_ps(q + gi * 32), qhi = _mm512_loadu_ps(q + gi * 32 + 16);
-                __m512i x0 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(c0 + gi * 16)));
-                __m512i x1 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(c1 + gi * 16)));
-                a0 = _mm512_fmadd_ps(qlo, _mm512_permutexvar_ps(_mm512_and_si512(x0, mask), w), a0);
-                b0 = _mm512_fmadd_ps(qhi, _mm512_permutexvar_ps(_mm512_srli_epi32(x0, 4), w), b0);
-                a1 = _mm512_fmadd_ps(qlo, _mm512_permutexvar_ps(_mm512_and_si512(x1, mask), w), a1);
-                b1 = _mm512_fmadd_ps(qhi, _mm512_permutexvar_ps(_mm512_srli_epi32(x1, 4), w), b1);
+            const uint8_t *p0 = codes + t * stride;
+            __m512 a0 = _mm512_setzero_ps(), b0 = a0, a1 = a0, b1 = a0;
+            for (size_t c = 0; c < chunks; c++) {
+                const float *qc = q + c * 256;
+                __m512i x0 = TW_LOAD(p0, c), x1 = TW_LOAD(p0 + stride, c);
+                for (int f = 0; f < 16; f += 2) {
+                    __m512 qa = _mm512_loadu_ps(qc + 16 * f), qb = _mm512_loadu_ps(qc + 16 * (f + 1));
+                    unsigned sa = 2u * (unsigned)f, sb = sa + 2;
+                    a0 = _mm512_fmadd_ps(qa, _mm512_permutexvar_ps(_mm512_srli_epi32(x0, sa), w), a0);
+                    b0 = _mm512_fmadd_ps(qb, _mm512_permutexvar_ps(_mm512_srli_epi32(x0, sb), w), b0);
+                    a1 = _mm512_fmadd_ps(qa, _mm512_permutexvar_ps(_mm512_srli_epi32(x1, sa), w), a1);
+                    b1 = _mm512_fmadd_ps(qb, _mm512_permutexvar_ps(_mm512_srli_epi32(x1, sb), w), b1);
+                }
             }
             out[t] = base + _mm512_reduce_add_ps(_mm512_add_ps(a0, b0));
             out[t + 1] = base + _mm512_reduce_add_ps(_mm512_add_ps(a1, b1));
         }
         for (; t < count; t++) {
-            const uint8_t *c0 = codes + t * stride;
-            __m512 a0 = _mm512_setzero_ps(), b0 = _mm512_setzero_ps();
-            for (size_t gi = 0; gi < groups; gi++) {
-                __m512i x0 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(c0 + gi * 16)));
-                a0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + gi * 32), _mm512_permutexvar_ps(_mm512_and_si512(x0, mask), w), a0);
-                b0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + gi * 32 + 16), _mm512_permutexvar_ps(_mm512_srli_epi32(x0, 4), w), b0);
+            const uint8_t *p0 = codes + t * stride;
+            __m512 a0 = _mm512_setzero_ps(), b0 = a0;
+            for (size_t c = 0; c < chunks; c++) {
+                __m512i x0 = TW_LOAD(p0, c);
+                TW_DECODE_CHUNK(16, 2, x0, a0, b0, q + c * 256)
             }
             out[t] = base + _mm512_reduce_add_ps(_mm512_add_ps(a0, b0));
         }
-    } else {  // bits == 2: four 16-dimension slices per byte
-        for (size_t t = 0; t < count; t++) {
-            const uint8_t *c0 = codes + t * stride;
-            __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
-            for (size_t gi = 0; gi < groups; gi++) {
-                const float *qg = q + gi * 64;
-                __m512i x = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(c0 + gi * 16)));
-                a0 = _mm512_fmadd_ps(_mm512_loadu_ps(qg), _mm512_permutexvar_ps(_mm512_and_si512(x, mask), w), a0);
-                a1 = _mm512_fmadd_ps(_mm512_loadu_ps(qg + 16), _mm512_permutexvar_ps(_mm512_and_si512(_mm512_srli_epi32(x, 2), mask), w), a1);
-                a2 = _mm512_fmadd_ps(_mm512_loadu_ps(qg + 32), _mm512_permutexvar_ps(_mm512_and_si512(_mm512_srli_epi32(x, 4), mask), w), a2);
-                a3 = _mm512_fmadd_ps(_mm512_loadu_ps(qg + 48), _mm512_permutexvar_ps(_mm512_srli_epi32(x, 6), w), a3);
-            }
-            out[t] = base + _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
-        }
     }
+#undef TW_LOAD
 }
 
 static int tw_has_avx512bw(void) {
@@ -140,6 +192,29 @@ static int tw_has_avx512bw(void) {
     return v;
 }
 #endif
+
+size_t tw_prepared_query_count(size_t padded_dim, int bits) {
+    size_t g = tw_group_dims(bits), groups = padded_dim / g;
+    return (groups + 3) / 4 * 4 * g;
+}
+
+void tw_prepare_query(const float *q, size_t padded_dim, int bits, float *out) {
+    size_t count = tw_prepared_query_count(padded_dim, bits);
+#if defined(__x86_64__)
+    if (tw_has_avx512bw()) {
+        size_t groups = padded_dim / tw_group_dims(bits), fields = 32 / (size_t)bits;
+        for (size_t c = 0; c * 4 < groups; c++)
+            for (size_t f = 0; f < fields; f++)
+                for (size_t L = 0; L < 16; L++) {
+                    long d = tw_prepared_dimension(groups, bits, c, f, L);
+                    out[c * fields * 16 + f * 16 + L] = d >= 0 ? q[d] : 0.0f;
+                }
+        return;
+    }
+#endif
+    memcpy(out, q, padded_dim * sizeof(float));
+    for (size_t i = padded_dim; i < count; i++) out[i] = 0.0f;
+}
 
 void tw_score_codes(const float *q, size_t padded_dim, int bits, const float *weights,
                     const uint8_t *codes, size_t count, float base, float *out) {

@@ -81,7 +81,7 @@ func buildSmallWARPIndex(path: String, documents: Int, dimension d: Int, paramet
     }
 
     @Test(arguments: [2, 4]) func scoringKernelMatchesDecoding(bits: Int) {
-        for d in [40, 64, 384] {
+        for d in [40, 64, 100, 384, 416] {
             var rng = SplitMix64(seed: UInt64(bits * 1000 + d))
             let residuals = (0..<(33 * d)).map { _ in Float(Int(rng.next() % 2001) - 1000) / 5000 }
             let codec = ResidualCodec.train(bits: bits, dimension: d, residuals: residuals)
@@ -89,15 +89,22 @@ func buildSmallWARPIndex(path: String, documents: Int, dimension d: Int, paramet
             codec.encode(residuals: residuals, count: 33, into: &codes)
             var q = (0..<codec.paddedDimension).map { _ in Float(Int(rng.next() % 2001) - 1000) / 1000 }
             for j in d..<codec.paddedDimension { q[j] = 0 }
-            var out = [Float](repeating: 0, count: 33)
-            codec.weights.withUnsafeBufferPointer { w in
-                tw_score_codes(q, codec.paddedDimension, Int32(bits), w.baseAddress!, codes, 33, 0.25, &out)
-            }
-            for t in 0..<33 {
+            var prepared = [Float](repeating: .nan, count: tw_prepared_query_count(codec.paddedDimension, Int32(bits)))
+            tw_prepare_query(q, codec.paddedDimension, Int32(bits), &prepared)
+            #expect(prepared.allSatisfy { !$0.isNaN })
+            let expected: [Float] = (0..<33).map { t in
                 let decoded = codes.withUnsafeBufferPointer { codec.decode(codes: $0.baseAddress! + t * codec.codeBytes) }
-                var expected: Float = 0.25
-                for j in 0..<d { expected += q[j] * decoded[j] }
-                #expect(abs(out[t] - expected) < 1e-3)
+                var e: Float = 0.25
+                for j in 0..<d { e += q[j] * decoded[j] }
+                return e
+            }
+            // Every count exercises the 4- and 2-token blocks and the single-token tail.
+            for count in [1, 2, 3, 4, 5, 33] {
+                var out = [Float](repeating: .nan, count: count)
+                codec.weights.withUnsafeBufferPointer { w in
+                    tw_score_codes(prepared, codec.paddedDimension, Int32(bits), w.baseAddress!, codes, count, 0.25, &out)
+                }
+                for t in 0..<count { #expect(abs(out[t] - expected[t]) < 1e-3) }
             }
         }
     }

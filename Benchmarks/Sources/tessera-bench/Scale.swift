@@ -110,7 +110,7 @@ enum ScaleBenchmark {
                 if i >= 5 { times.append((now() - t0) * 1000); cpu.append((threadCPU() - c0) * 1000) }
             }
             let s = latencyStats(times), c = latencyStats(cpu)
-            fields += [("cpu_ms_mean", c.mean), ("cpu_ms_p50", c.p50), ("cpu_ms_p95", c.p95),("query_tokens", qTokens), ("n_probe", search.nProbe),
+            fields += [("cpu_ms_mean", c.mean), ("cpu_ms_p50", c.p50), ("cpu_ms_p95", c.p95),("query_tokens", qTokens), ("n_probe", search.nProbe ?? WARPSearchParameters.defaultNProbe(prune: 1)),
                        ("t_prime", search.tPrime ?? WARPSearchParameters.defaultTPrime(tokens: index.tokenCount)),
                        ("latency_ms_mean", s.mean), ("latency_ms_p50", s.p50), ("latency_ms_p95", s.p95),
                        ("peak_rss_bytes_after_search", WARPIndexBuilder.peakRSSBytes())]

@@ -65,7 +65,7 @@ enum SciFactBenchmark {
         }
         let model = try EmbeddingModel(folder: modelFolder)
         var search = WARPSearchParameters()
-        search.nProbe = try o.int("n-probe") ?? search.nProbe
+        search.nProbe = try o.int("n-probe")
         search.tPrime = try o.int("t-prime")
         if let a = o.string("alignment") { search.alignment = Alignment(a) ?? .topK(1) }
         let aligner = o.has("aligner")
@@ -132,7 +132,8 @@ enum SciFactBenchmark {
                 try exactSearcher.search(.tokens(q), topK: 100)
             }
         }
-        let probes = o.has("sweep") ? (try o.ints("n-probes") ?? [4, 8, 16, 32, 64]) : [search.nProbe]
+        let probes: [Int] = o.has("sweep") ? (try o.ints("n-probes") ?? [4, 8, 16, 32, 64])
+            : [search.nProbe ?? WARPSearchParameters.defaultNProbe(prune: searcher.index.prune)]
         let tPrimes: [Int?] = o.has("sweep") ? (try o.ints("t-primes") ?? [2500, 5000, 10000, 20000, 40000]) : [search.tPrime]
         let threadList = try o.ints("threads") ?? [1]
         for threads in threadList {
@@ -145,7 +146,7 @@ enum SciFactBenchmark {
                     let engine = searcher.engine
                     evaluate(aligner ? "aligner-warp" : "xtr-warp",
                                  extra: [("bits", build.bits), ("centroids", searcher.index.centroidCount), ("beta", build.prune),
-                                         ("n_probe", p), ("t_prime", t ?? WARPSearchParameters.defaultTPrime(tokens: searcher.index.tokenCount)),
+                                         ("n_probe", p), ("t_prime", t ?? WARPSearchParameters.defaultTPrime(tokens: searcher.index.tokenCount, prune: searcher.index.prune)),
                                          ("threads", threads), ("alignment", s.alignment.description)]) { q in
                         aligner ? engine.searchAligner(q, topK: 100, parameters: s) : engine.searchXTR(q, topK: 100, parameters: s)
                     }

@@ -21,9 +21,14 @@ void tw_unpack_codes(const uint8_t *packed, size_t dim, int bits, uint8_t *codes
 /// them: a value's code is the number of cut-offs ≤ it.
 void tw_quantize(const float *residuals, size_t count, size_t dim, int bits, const float *cutoffs, uint8_t *out);
 
+/// Floats of a query token prepared for tw_score_codes (padded_dim rounded up to whole 64-byte code chunks).
+size_t tw_prepared_query_count(size_t padded_dim, int bits);
+/// Lays out a zero-padded query token (padded_dim floats) in the order the decoding kernel reads codes.
+void tw_prepare_query(const float *q, size_t padded_dim, int bits, float *out);
+
 /// Implicit decompression of one cluster for one query token: for each of `count` tokens with packed codes
-/// (`stride` bytes apart), out[t] = base + Σ_dims q[dim] · weights[code(dim)], where `q` holds
-/// groups·G floats (the query token, zero-padded) and `weights` the 2^bits bucket weights.
+/// (`stride` bytes apart), out[t] = base + Σ_dims q[dim] · weights[code(dim)], where `q` is the query token
+/// prepared by tw_prepare_query and `weights` the 2^bits bucket weights.
 void tw_score_codes(const float *q, size_t padded_dim, int bits, const float *weights,
                     const uint8_t *codes, size_t count, float base, float *out);
 #endif

@@ -18,6 +18,8 @@ public final class WARPEngine: @unchecked Sendable {
     let packedCentroids: [UInt16]
     let clusterSizes: [Int32]
     let largestCluster: Int
+    /// Floats of one query token laid out for ``tw_score_codes``.
+    let preparedStride: Int
     let meanSalience: Float
     private let lock = NSLock()
     private var pool: [WARPScratch] = []
@@ -32,6 +34,7 @@ public final class WARPEngine: @unchecked Sendable {
             packed.withUnsafeMutableBufferPointer { tw_pack_centroids(c.baseAddress!, k, index.dimension, $0.baseAddress!) }
         }
         packedCentroids = packed
+        preparedStride = tw_prepared_query_count(index.codec.paddedDimension, Int32(index.codec.bits))
         var sizes = [Int32](repeating: 0, count: k)
         for c in 0..<k { sizes[c] = Int32(index.centroidOffsets[c + 1] - index.centroidOffsets[c]) }
         clusterSizes = sizes
@@ -55,19 +58,20 @@ public final class WARPEngine: @unchecked Sendable {
     }
 
     /// Stage 1 for all query tokens: centroid scores `n × K` (bfloat16 products where the CPU has them; the
-    /// probed centroids are rescored exactly in ``WARPCentroidSelection``) and the zero-padded query tokens.
-    /// `threads` workers split the centroid panels.
-    private func centroidScores(_ query: QueryTokens, scores: FloatBuffer, padded: FloatBuffer, threads: Int) {
+    /// probed centroids are rescored exactly in ``WARPCentroidSelection``) and the query tokens laid out for the
+    /// decoding kernel (`preparedStride` floats each). `threads` workers split the centroid panels.
+    private func centroidScores(_ query: QueryTokens, scores: FloatBuffer, prepared: FloatBuffer, threads: Int) {
         let n = query.count, k = index.centroidCount, d = index.dimension, pd = index.codec.paddedDimension
+        let ps = preparedStride
         scores.reserve(n * k)
-        padded.reserve(n * pd)
+        prepared.reserve(n * ps)
+        var padded = [Float](repeating: 0, count: pd)
         var pairs = [UInt32](repeating: 0, count: n * ((d + 1) / 2))
         query.vectors.withUnsafeBufferPointer { v in
             pairs.withUnsafeMutableBufferPointer { tw_query_to_bf16_pairs(v.baseAddress!, n, d, $0.baseAddress!) }
             for i in 0..<n {
-                let dst = padded.pointer + i * pd
-                dst.update(from: v.baseAddress! + i * d, count: d)
-                if pd > d { (dst + d).update(repeating: 0, count: pd - d) }
+                for j in 0..<d { padded[j] = v[i * d + j] }
+                tw_prepare_query(padded, pd, Int32(index.codec.bits), prepared.pointer + i * ps)
             }
         }
         let panels = (k + 31) / 32
@@ -120,46 +124,47 @@ public final class WARPEngine: @unchecked Sendable {
         let n = query.count
         guard n > 0, index.tokenCount > 0, topK > 0 else { return [] }
         precondition(query.dimension == index.dimension, "query dimension \(query.dimension) ≠ index dimension \(index.dimension)")
-        let k = index.centroidCount, pd = index.codec.paddedDimension, d = index.dimension
+        let k = index.centroidCount, ps = preparedStride, d = index.dimension
         let buffers = takeQueryBuffers()
         defer { giveBackQueryBuffers(buffers) }
-        let (scores, padded, _) = buffers
-        centroidScores(query, scores: scores, padded: padded, threads: parameters.threads)
+        let (scores, prepared, _) = buffers
+        centroidScores(query, scores: scores, prepared: prepared, threads: parameters.threads)
         let workers = max(1, min(parameters.threads, n))
         let scratches = takeScratch(workers)
         defer { giveBack(scratches) }
         var missing = [Float](repeating: 0, count: n)
-        let nProbe = max(1, min(parameters.nProbe, k))
-        let tPrime = parameters.tPrime ?? WARPSearchParameters.defaultTPrime(tokens: index.tokenCount)
+        let nProbe = max(1, min(parameters.nProbe ?? WARPSearchParameters.defaultNProbe(prune: index.prune), k))
+        let tPrime = parameters.tPrime ?? WARPSearchParameters.defaultTPrime(tokens: index.tokenCount, prune: index.prune)
         let bound = parameters.bound
         let alignment = parameters.alignment
         let meanSalience = self.meanSalience
-        missing.withUnsafeMutableBufferPointer { mb in
+        query.vectors.withUnsafeBufferPointer { qvBuffer in missing.withUnsafeMutableBufferPointer { mb in
             let m = UnsafeSendablePointer(mb.baseAddress!)
-            let s = UnsafeSendablePointer(scores.pointer), p = UnsafeSendablePointer(padded.pointer)
+            let s = UnsafeSendablePointer(scores.pointer), p = UnsafeSendablePointer(prepared.pointer)
             clusterSizes.withUnsafeBufferPointer { sizes in
                 let sz = UnsafeSendablePointer(readOnly: sizes.baseAddress!)
                 let cents = UnsafeSendablePointer(readOnly: index.centroids.buffer.baseAddress!)
+                let qv = UnsafeSendablePointer(readOnly: qvBuffer.baseAddress!)
                 index.bucketWeightsPointer { weights in
                     let w = UnsafeSendablePointer(readOnly: weights)
                     Parallel.forEach(count: n, threads: workers) { worker, i in
                         let scratch = scratches[worker]
                         scratch.selection.select(row: s.pointer + i * k, centroids: k, nProbe: nProbe, bound: bound,
                                                  tPrime: tPrime, sizes: sz.pointer)
-                        scratch.selection.rescore(query: p.pointer + i * pd, centroids: cents.pointer, dimension: d)
+                        scratch.selection.rescore(query: qv.pointer + i * d, centroids: cents.pointer, dimension: d)
                         m.pointer[i] = scratch.selection.missing
                         if let uq {
                             if uq[i] > 0 {
-                                self.alignToken(scratch, q: p.pointer + i * pd, weights: w.pointer, uq: uq[i], missing: scratch.selection.missing,
+                                self.alignToken(scratch, q: p.pointer + i * ps, weights: w.pointer, uq: uq[i], missing: scratch.selection.missing,
                                                 alignment: alignment)
                             }
                         } else {
-                            self.xtrToken(scratch, q: p.pointer + i * pd, weights: w.pointer)
+                            self.xtrToken(scratch, q: p.pointer + i * ps, weights: w.pointer)
                         }
                     }
                 }
             }
-        }
+        } }
         let main = scratches[0]
         for other in scratches.dropFirst() { main.absorb(other, aligner: uq != nil) }
         var heap = TopK(k: topK)
