@@ -120,6 +120,27 @@ struct WARPFixture {
         for r in results { #expect(r == serial) }
     }
 
+    /// CPUs without AVX512-BF16 score centroids with the fp32 GEMM; with every centroid probed both paths decode
+    /// the same postings against fp32-rescored centroids, so they return the same ranking and scores.
+    @Test func floatAndBFloat16CentroidScoringAgree() throws {
+        let f = try WARPFixture(documents: 60, centroids: 40)
+        defer { f.remove() }
+        let index = try WARPIndex(path: f.root + "/warp")
+        let fast = WARPEngine(index: index), portable = WARPEngine(index: index, bfloat16: false)
+        #expect(portable.floatScorer != nil && portable.packedCentroids.isEmpty)
+        for seed in 1...4 as ClosedRange<UInt64> {
+            let q = f.query(seed: seed)
+            var p = WARPSearchParameters()
+            p.nProbe = index.centroidCount
+            p.tPrime = index.tokenCount
+            let a = fast.searchXTR(q, topK: 10, parameters: p), b = portable.searchXTR(q, topK: 10, parameters: p)
+            #expect(a.map(\.document) == b.map(\.document))
+            for (x, y) in zip(a, b) { #expect(abs(x.score - y.score) < 1e-5) }
+            let c = fast.searchAligner(q, topK: 10, parameters: p), d = portable.searchAligner(q, topK: 10, parameters: p)
+            #expect(c.map(\.document) == d.map(\.document))
+        }
+    }
+
     @Test func alignerOnAPrunedIndexEqualsExactAligner() throws {
         let f = try WARPFixture(prune: 0.5)
         defer { f.remove() }

@@ -14,8 +14,10 @@ import TesseraKernels
 public final class WARPEngine: @unchecked Sendable {
     /// The index.
     public let index: WARPIndex
-    /// bfloat16 centroids packed for ``tw_centroid_scores`` (panels of 32).
+    /// bfloat16 centroids packed for ``tw_centroid_scores`` (panels of 32), on CPUs with AVX512-BF16.
     let packedCentroids: [UInt16]
+    /// Elsewhere: the centroids as floats, scored by the fp32 GEMM.
+    let floatScorer: LinearWeights?
     let clusterSizes: [Int32]
     let largestCluster: Int
     /// Floats of one query token laid out for ``tw_score_codes``.
@@ -26,14 +28,28 @@ public final class WARPEngine: @unchecked Sendable {
     private var queryPool: [(FloatBuffer, FloatBuffer, FloatBuffer)] = []
 
     /// Prepares the engine (packs the centroids for the scoring kernel).
-    public init(index: WARPIndex) {
+    public convenience init(index: WARPIndex) {
+        self.init(index: index, bfloat16: tw_has_bf16_dot() != 0)
+    }
+
+    /// `bfloat16`: score centroids with the AVX512-BF16 kernel (only where the CPU has it); otherwise with the fp32
+    /// GEMM over a float copy of the centroids (packed AVX-512 kernel, or BLAS / Accelerate).
+    init(index: WARPIndex, bfloat16: Bool) {
         self.index = index
-        let k = index.centroidCount
-        var packed = [UInt16](repeating: 0, count: tw_packed_centroids_count(k, index.dimension))
-        index.centroids.withUnsafeBufferPointer { c in
-            packed.withUnsafeMutableBufferPointer { tw_pack_centroids(c.baseAddress!, k, index.dimension, $0.baseAddress!) }
+        let k = index.centroidCount, d = index.dimension
+        if bfloat16 {
+            var packed = [UInt16](repeating: 0, count: tw_packed_centroids_count(k, d))
+            index.centroids.withUnsafeBufferPointer { c in
+                packed.withUnsafeMutableBufferPointer { tw_pack_centroids(c.baseAddress!, k, d, $0.baseAddress!) }
+            }
+            packedCentroids = packed
+            floatScorer = nil
+        } else {
+            let floats = FloatBuffer(capacity: k * d)
+            for i in 0..<(k * d) { floats.pointer[i] = tw_bf16_to_float(index.centroids[i]) }
+            packedCentroids = []
+            floatScorer = LinearWeights(weight: floats.pointer, outputs: k, inputs: d, owner: floats)
         }
-        packedCentroids = packed
         preparedStride = tw_prepared_query_count(index.codec.paddedDimension, Int32(index.codec.bits))
         var sizes = [Int32](repeating: 0, count: k)
         for c in 0..<k { sizes[c] = Int32(index.centroidOffsets[c + 1] - index.centroidOffsets[c]) }
@@ -59,20 +75,29 @@ public final class WARPEngine: @unchecked Sendable {
 
     /// Stage 1 for all query tokens: centroid scores `n × K` (bfloat16 products where the CPU has them; the
     /// probed centroids are rescored exactly in ``WARPCentroidSelection``) and the query tokens laid out for the
-    /// decoding kernel (`preparedStride` floats each). `threads` workers split the centroid panels.
-    private func centroidScores(_ query: QueryTokens, scores: FloatBuffer, prepared: FloatBuffer, threads: Int) {
+    /// decoding kernel (`preparedStride` floats each). `threads` workers split the centroid panels (bfloat16 path).
+    private func centroidScores(_ query: QueryTokens, scores: FloatBuffer, prepared: FloatBuffer, workspace: FloatBuffer,
+                                threads: Int) {
         let n = query.count, k = index.centroidCount, d = index.dimension, pd = index.codec.paddedDimension
         let ps = preparedStride
         scores.reserve(n * k)
         prepared.reserve(n * ps)
         var padded = [Float](repeating: 0, count: pd)
-        var pairs = [UInt32](repeating: 0, count: n * ((d + 1) / 2))
         query.vectors.withUnsafeBufferPointer { v in
-            pairs.withUnsafeMutableBufferPointer { tw_query_to_bf16_pairs(v.baseAddress!, n, d, $0.baseAddress!) }
             for i in 0..<n {
                 for j in 0..<d { padded[j] = v[i * d + j] }
                 tw_prepare_query(padded, pd, Int32(index.codec.bits), prepared.pointer + i * ps)
             }
+        }
+        if let floatScorer {
+            query.vectors.withUnsafeBufferPointer { v in
+                floatScorer.apply(v.baseAddress!, lda: d, rows: n, bias: nil, into: scores.pointer, ldc: k, workspace: workspace)
+            }
+            return
+        }
+        var pairs = [UInt32](repeating: 0, count: n * ((d + 1) / 2))
+        query.vectors.withUnsafeBufferPointer { v in
+            pairs.withUnsafeMutableBufferPointer { tw_query_to_bf16_pairs(v.baseAddress!, n, d, $0.baseAddress!) }
         }
         let panels = (k + 31) / 32
         let workers = max(1, min(threads, panels / 64))
@@ -127,8 +152,8 @@ public final class WARPEngine: @unchecked Sendable {
         let k = index.centroidCount, ps = preparedStride, d = index.dimension
         let buffers = takeQueryBuffers()
         defer { giveBackQueryBuffers(buffers) }
-        let (scores, prepared, _) = buffers
-        centroidScores(query, scores: scores, prepared: prepared, threads: parameters.threads)
+        let (scores, prepared, workspace) = buffers
+        centroidScores(query, scores: scores, prepared: prepared, workspace: workspace, threads: parameters.threads)
         let workers = max(1, min(parameters.threads, n))
         let scratches = takeScratch(workers)
         defer { giveBack(scratches) }

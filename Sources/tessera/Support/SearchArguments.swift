@@ -24,9 +24,9 @@ struct SearchArguments: ParsableArguments {
     var k1: Double?
     @Option(name: .long, help: "BM25 b (default: the index's, 0.75).")
     var b: Double?
-    @Option(name: .long, help: "WARP (xtr, aligner): centroids probed per query token (default 16).")
+    @Option(name: .long, help: "WARP (xtr, aligner): centroids probed per query token (default 16; an index pruned to β probes 16/β, at most 128).")
     var nProbe: Int?
-    @Option(name: .long, help: "WARP (xtr, aligner): cumulative cluster-size threshold t' for the missing-similarity estimate.")
+    @Option(name: .long, help: "WARP (xtr, aligner): cumulative cluster-size threshold t' for the missing-similarity estimate (default 10,000; 20,000 from 10M tokens; 5,000 for a pruned index).")
     var tPrime: Int?
     @Option(name: .long, help: "HNSW (dense): candidate list size at search (default: the index's).")
     var efSearch: Int?
