@@ -92,13 +92,31 @@ static long tw_prepared_dimension(size_t groups, int bits, size_t c, size_t f, s
     return (long)(g * tw_group_dims(bits) + 16 * jj + k);
 }
 
-#define TW_DECODE_CHUNK(F, SHIFT, X, ACC0, ACC1, QC)                                                        \
-    for (int f = 0; f < (F); f += 2) {                                                                      \
-        ACC0 = _mm512_fmadd_ps(_mm512_loadu_ps((QC) + 16 * f),                                              \
-                               _mm512_permutexvar_ps(_mm512_srli_epi32(X, (unsigned)((SHIFT) * f)), w), ACC0); \
-        ACC1 = _mm512_fmadd_ps(_mm512_loadu_ps((QC) + 16 * (f + 1)),                                        \
-                               _mm512_permutexvar_ps(_mm512_srli_epi32(X, (unsigned)((SHIFT) * (f + 1))), w), ACC1); \
+// Scores `tokens` (1, 2 or 4; a constant after inlining) consecutive tokens: per 64-byte chunk, `fields` fields of
+// `shift` bits per dword lane, two accumulators per token.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static inline __attribute__((always_inline))
+void tw_decode_tokens(int tokens, int fields, int shift, const float *q, const uint8_t *p0, size_t stride, size_t chunks,
+                      size_t full, __mmask16 tail, __m512 w, float base, float *out) {
+    __m512 acc[4][2];
+    for (int i = 0; i < tokens; i++) { acc[i][0] = _mm512_setzero_ps(); acc[i][1] = _mm512_setzero_ps(); }
+    for (size_t c = 0; c < chunks; c++) {
+        const float *qc = q + c * 16 * (size_t)fields;
+        __m512i x[4];
+        for (int i = 0; i < tokens; i++) {
+            const uint8_t *p = p0 + (size_t)i * stride + 64 * c;
+            x[i] = c < full ? _mm512_loadu_si512((const void *)p) : _mm512_maskz_loadu_epi32(tail, (const void *)p);
+        }
+        for (int f = 0; f < fields; f += 2) {
+            __m512 qa = _mm512_loadu_ps(qc + 16 * f), qb = _mm512_loadu_ps(qc + 16 * (f + 1));
+            unsigned sa = (unsigned)(shift * f), sb = sa + (unsigned)shift;
+            for (int i = 0; i < tokens; i++) {
+                acc[i][0] = _mm512_fmadd_ps(qa, _mm512_permutexvar_ps(_mm512_srli_epi32(x[i], sa), w), acc[i][0]);
+                acc[i][1] = _mm512_fmadd_ps(qb, _mm512_permutexvar_ps(_mm512_srli_epi32(x[i], sb), w), acc[i][1]);
+            }
+        }
     }
+    for (int i = 0; i < tokens; i++) out[i] = base + _mm512_reduce_add_ps(_mm512_add_ps(acc[i][0], acc[i][1]));
+}
 
 __attribute__((target("avx512f,avx512bw,avx512vl")))
 static void tw_score_codes_avx512(const float *q, size_t padded_dim, int bits, const float *weights,
@@ -106,80 +124,16 @@ static void tw_score_codes_avx512(const float *q, size_t padded_dim, int bits, c
     size_t groups = padded_dim / tw_group_dims(bits), stride = groups * 16;
     size_t chunks = (groups + 3) / 4, full = groups / 4;
     __mmask16 tail = (__mmask16)((1u << (4 * (groups % 4))) - 1);
-    __m512 w;
-    if (bits == 4) w = _mm512_loadu_ps(weights);
-    else {
-        __m128 w4 = _mm_loadu_ps(weights);
-        w = _mm512_broadcast_f32x4(w4);
-    }
     size_t t = 0;
-#define TW_LOAD(ptr, c) ((c) < full ? _mm512_loadu_si512((const void *)((ptr) + 64 * (c))) \
-                                    : _mm512_maskz_loadu_epi32(tail, (const void *)((ptr) + 64 * (c))))
     if (bits == 4) {
-        for (; t + 4 <= count; t += 4) {
-            const uint8_t *p0 = codes + t * stride;
-            __m512 a0 = _mm512_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-            for (size_t c = 0; c < chunks; c++) {
-                const float *qc = q + c * 128;
-                __m512i x0 = TW_LOAD(p0, c), x1 = TW_LOAD(p0 + stride, c);
-                __m512i x2 = TW_LOAD(p0 + 2 * stride, c), x3 = TW_LOAD(p0 + 3 * stride, c);
-                for (int f = 0; f < 8; f += 2) {
-                    __m512 qa = _mm512_loadu_ps(qc + 16 * f), qb = _mm512_loadu_ps(qc + 16 * (f + 1));
-                    unsigned sa = 4u * (unsigned)f, sb = sa + 4;
-                    a0 = _mm512_fmadd_ps(qa, _mm512_permutexvar_ps(_mm512_srli_epi32(x0, sa), w), a0);
-                    b0 = _mm512_fmadd_ps(qb, _mm512_permutexvar_ps(_mm512_srli_epi32(x0, sb), w), b0);
-                    a1 = _mm512_fmadd_ps(qa, _mm512_permutexvar_ps(_mm512_srli_epi32(x1, sa), w), a1);
-                    b1 = _mm512_fmadd_ps(qb, _mm512_permutexvar_ps(_mm512_srli_epi32(x1, sb), w), b1);
-                    a2 = _mm512_fmadd_ps(qa, _mm512_permutexvar_ps(_mm512_srli_epi32(x2, sa), w), a2);
-                    b2 = _mm512_fmadd_ps(qb, _mm512_permutexvar_ps(_mm512_srli_epi32(x2, sb), w), b2);
-                    a3 = _mm512_fmadd_ps(qa, _mm512_permutexvar_ps(_mm512_srli_epi32(x3, sa), w), a3);
-                    b3 = _mm512_fmadd_ps(qb, _mm512_permutexvar_ps(_mm512_srli_epi32(x3, sb), w), b3);
-                }
-            }
-            out[t] = base + _mm512_reduce_add_ps(_mm512_add_ps(a0, b0));
-            out[t + 1] = base + _mm512_reduce_add_ps(_mm512_add_ps(a1, b1));
-            out[t + 2] = base + _mm512_reduce_add_ps(_mm512_add_ps(a2, b2));
-            out[t + 3] = base + _mm512_reduce_add_ps(_mm512_add_ps(a3, b3));
-        }
-        for (; t < count; t++) {
-            const uint8_t *p0 = codes + t * stride;
-            __m512 a0 = _mm512_setzero_ps(), b0 = a0;
-            for (size_t c = 0; c < chunks; c++) {
-                __m512i x0 = TW_LOAD(p0, c);
-                TW_DECODE_CHUNK(8, 4, x0, a0, b0, q + c * 128)
-            }
-            out[t] = base + _mm512_reduce_add_ps(_mm512_add_ps(a0, b0));
-        }
-    } else {  // bits == 2: sixteen 2-bit fields per dword
-        for (; t + 2 <= count; t += 2) {
-            const uint8_t *p0 = codes + t * stride;
-            __m512 a0 = _mm512_setzero_ps(), b0 = a0, a1 = a0, b1 = a0;
-            for (size_t c = 0; c < chunks; c++) {
-                const float *qc = q + c * 256;
-                __m512i x0 = TW_LOAD(p0, c), x1 = TW_LOAD(p0 + stride, c);
-                for (int f = 0; f < 16; f += 2) {
-                    __m512 qa = _mm512_loadu_ps(qc + 16 * f), qb = _mm512_loadu_ps(qc + 16 * (f + 1));
-                    unsigned sa = 2u * (unsigned)f, sb = sa + 2;
-                    a0 = _mm512_fmadd_ps(qa, _mm512_permutexvar_ps(_mm512_srli_epi32(x0, sa), w), a0);
-                    b0 = _mm512_fmadd_ps(qb, _mm512_permutexvar_ps(_mm512_srli_epi32(x0, sb), w), b0);
-                    a1 = _mm512_fmadd_ps(qa, _mm512_permutexvar_ps(_mm512_srli_epi32(x1, sa), w), a1);
-                    b1 = _mm512_fmadd_ps(qb, _mm512_permutexvar_ps(_mm512_srli_epi32(x1, sb), w), b1);
-                }
-            }
-            out[t] = base + _mm512_reduce_add_ps(_mm512_add_ps(a0, b0));
-            out[t + 1] = base + _mm512_reduce_add_ps(_mm512_add_ps(a1, b1));
-        }
-        for (; t < count; t++) {
-            const uint8_t *p0 = codes + t * stride;
-            __m512 a0 = _mm512_setzero_ps(), b0 = a0;
-            for (size_t c = 0; c < chunks; c++) {
-                __m512i x0 = TW_LOAD(p0, c);
-                TW_DECODE_CHUNK(16, 2, x0, a0, b0, q + c * 256)
-            }
-            out[t] = base + _mm512_reduce_add_ps(_mm512_add_ps(a0, b0));
-        }
+        __m512 w = _mm512_loadu_ps(weights);
+        for (; t + 4 <= count; t += 4) tw_decode_tokens(4, 8, 4, q, codes + t * stride, stride, chunks, full, tail, w, base, out + t);
+        for (; t < count; t++) tw_decode_tokens(1, 8, 4, q, codes + t * stride, stride, chunks, full, tail, w, base, out + t);
+    } else {  // 2 bits: sixteen fields per dword; the 4 weights repeated so the next field's bits do not matter
+        __m512 w = _mm512_broadcast_f32x4(_mm_loadu_ps(weights));
+        for (; t + 2 <= count; t += 2) tw_decode_tokens(2, 16, 2, q, codes + t * stride, stride, chunks, full, tail, w, base, out + t);
+        for (; t < count; t++) tw_decode_tokens(1, 16, 2, q, codes + t * stride, stride, chunks, full, tail, w, base, out + t);
     }
-#undef TW_LOAD
 }
 
 static int tw_has_avx512bw(void) {
