@@ -112,8 +112,13 @@ struct BEIRCommand: ParsableCommand {
         switch mode {
         case .xtrExact: parts.append("k' \(search.kPrime)")
         case .alignerExact: parts += ["alignment \(search.alignment)", "prune \(search.prune)"]
-        case .xtr: parts += ["n_probe \(search.nProbe.map(String.init) ?? "default")", "t' \(search.tPrime.map(String.init) ?? "default")", "bits \(indexing.bits)"]
-        case .aligner: parts += ["alignment \(search.alignment)", "prune \(search.prune)", "n_probe \(search.nProbe.map(String.init) ?? "default")", "bits \(indexing.bits)"]
+        case .xtr, .aligner:
+            let prune = mode == .aligner ? search.prune : 1
+            let nProbe = search.nProbe ?? WARPSearchParameters.defaultNProbe(prune: prune)
+            let tPrime = search.tPrime.map(String.init) ?? (prune < 1 ? String(WARPSearchParameters.defaultTPrime(tokens: 0, prune: prune))
+                : "default (10000, 20000 from 10M tokens)")
+            if mode == .aligner { parts += ["alignment \(search.alignment)", "prune \(search.prune)"] }
+            parts += ["n_probe \(nProbe)", "t' \(tPrime)", "bits \(indexing.bits)"]
         case .dense: if let ef = search.efSearch { parts.append("efSearch \(ef)") }
         case .hybrid: parts += ["\(search.hybrid)", "fusion \(search.fusion)" + (search.fusion == "score" ? " w \(search.weight)" : ""), "k' \(search.kPrime)"]
         default: break
