@@ -3,6 +3,7 @@
 // permute of the weights and scored by one FMA with the query's 16 values.
 #include "TesseraWARP.h"
 #include "TesseraKernels.h"
+#include <math.h>
 #include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -268,47 +269,91 @@ static size_t tw_select_scan_avx512(const float *scores, size_t n, size_t keep, 
     return count;
 }
 
-// Prefilter for large n: the r-th largest of a strided sample (every 8th score) is a threshold that about 8r
-// scores exceed; those are compressed into a small buffer (in index order) and the heap runs over them only.
-// Exact: when at least `keep` scores exceed the threshold, the `keep` best all do. Returns 0 (caller falls back
-// to the full scan) when n is small, too few pass, or too many for the buffer.
-#define TW_PREFILTER_CAP 4096
+// Prefilter for large n. A threshold t = μ + z·σ of the row's scores, with z set so that about 2.5·keep scores
+// exceed it if they were normally distributed, is tried (lowered or raised up to 3 times when fewer than `keep` or
+// too many pass); the survivors are compressed into a buffer in index order and sorted by score with a stable LSD
+// radix sort (so ties keep the lower index first). Exact: when at least `keep` scores exceed t, the `keep` best
+// all do. Writes the `keep` best, best first, and returns keep; returns 0 (caller falls back to the full heap
+// scan) when n is small or no threshold works.
+#define TW_PREFILTER_CAP 2048
+static inline uint32_t tw_descending_key(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);  // ascending with f
+    return ~u;                                        // ascending with −f
+}
+
+// z with P(Z > z) = p for a standard normal Z (Abramowitz & Stegun 26.2.23, |error| < 4.5e-4), 0 < p ≤ 0.5.
+static float tw_normal_quantile(float p) {
+    float t = sqrtf(-2.0f * logf(p));
+    return t - (2.515517f + 0.802853f * t + 0.010328f * t * t) / (1.0f + 1.432788f * t + 0.189269f * t * t + 0.001308f * t * t * t);
+}
+
 __attribute__((target("avx512f")))
-static size_t tw_select_prefiltered_avx512(const float *scores, size_t n, size_t keep, float *hv, int32_t *hi) {
-    if (n < 2048 || keep * 16 > n || keep > 512) return 0;
-    size_t r = keep / 4 + 8, taken = 0;
-    float sv[512 / 4 + 8];
-    int32_t si[512 / 4 + 8];
-    for (size_t c = 0; c < n; c += 8) {
-        float v = scores[c];
-        if (taken < r || v > sv[0]) tw_offer(sv, si, &taken, r, v, (int32_t)c);
-    }
-    const __m512 t = _mm512_set1_ps(sv[0]);
-    float cv[TW_PREFILTER_CAP];
-    int32_t ci[TW_PREFILTER_CAP];
-    size_t m = 0, c = 0;
-    __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+static size_t tw_select_prefiltered_avx512(const float *scores, size_t n, size_t keep, float *val, int32_t *idx) {
+    if (n < 2048 || keep * 8 > n || keep > 512) return 0;
+    __m512 s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps();
+    size_t c = 0;
     for (; c + 16 <= n; c += 16) {
         __m512 v = _mm512_loadu_ps(scores + c);
-        __mmask16 k = _mm512_cmp_ps_mask(v, t, _CMP_GT_OQ);
-        if (!k) continue;
-        if (m + 16 > TW_PREFILTER_CAP) return 0;
-        _mm512_mask_compressstoreu_ps(cv + m, k, v);
-        _mm512_mask_compressstoreu_epi32(ci + m, k, _mm512_add_epi32(lane, _mm512_set1_epi32((int)c)));
-        m += (size_t)__builtin_popcount(k);
+        s1 = _mm512_add_ps(s1, v);
+        s2 = _mm512_fmadd_ps(v, v, s2);
     }
-    for (; c < n; c++) {
-        if (scores[c] > sv[0]) {
-            if (m >= TW_PREFILTER_CAP) return 0;
-            cv[m] = scores[c]; ci[m] = (int32_t)c; m++;
+    float sum = _mm512_reduce_add_ps(s1), sumsq = _mm512_reduce_add_ps(s2);
+    for (; c < n; c++) { sum += scores[c]; sumsq += scores[c] * scores[c]; }
+    float mean = sum / (float)n, var = sumsq / (float)n - mean * mean;
+    float sigma = var > 0 ? sqrtf(var) : 0;
+    float z = tw_normal_quantile(2.5f * (float)keep / (float)n);
+    float vals[TW_PREFILTER_CAP];
+    int32_t ids[TW_PREFILTER_CAP];
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    size_t m = 0;
+    int ok = 0;
+    for (int attempt = 0; attempt < 4 && !ok; attempt++) {
+        float threshold = mean + z * sigma;
+        const __m512 t = _mm512_set1_ps(threshold);
+        m = 0;
+        int overflow = 0;
+        for (c = 0; c + 16 <= n; c += 16) {
+            if (m > TW_PREFILTER_CAP - 16) { overflow = 1; break; }
+            __m512 v = _mm512_loadu_ps(scores + c);
+            __mmask16 k = _mm512_cmp_ps_mask(v, t, _CMP_GT_OQ);
+            _mm512_storeu_ps(vals + m, _mm512_maskz_compress_ps(k, v));
+            _mm512_storeu_si512((void *)(ids + m), _mm512_maskz_compress_epi32(k, _mm512_add_epi32(lane, _mm512_set1_epi32((int)c))));
+            m += (size_t)__builtin_popcount((unsigned)k);
         }
+        for (; !overflow && c < n; c++) {
+            if (scores[c] > threshold) {
+                if (m >= TW_PREFILTER_CAP) { overflow = 1; break; }
+                vals[m] = scores[c]; ids[m] = (int32_t)c; m++;
+            }
+        }
+        if (overflow) z += 0.5f;
+        else if (m < keep) z -= 0.75f;
+        else ok = 1;
+        if (sigma == 0) break;
     }
-    if (m < keep) return 0;
-    size_t count = 0;
-    for (size_t j = 0; j < m; j++) {
-        if (count < keep || tw_worse(hv[0], hi[0], cv[j], ci[j])) tw_offer(hv, hi, &count, keep, cv[j], ci[j]);
+    if (!ok) return 0;
+    // Stable LSD radix sort of (key, position) by key, 8 bits at a time; digits shared by every key are skipped.
+    uint32_t key[TW_PREFILTER_CAP], pos[TW_PREFILTER_CAP], key2[TW_PREFILTER_CAP], pos2[TW_PREFILTER_CAP];
+    for (size_t j = 0; j < m; j++) { key[j] = tw_descending_key(vals[j]); pos[j] = (uint32_t)j; }
+    uint32_t *kin = key, *pin = pos, *kout = key2, *pout = pos2;
+    for (unsigned shift = 0; shift < 32; shift += 8) {
+        size_t count[256] = {0};
+        for (size_t j = 0; j < m; j++) count[(kin[j] >> shift) & 255]++;
+        if (count[(kin[0] >> shift) & 255] == m) continue;
+        size_t offset = 0;
+        for (int d = 0; d < 256; d++) { size_t k = count[d]; count[d] = offset; offset += k; }
+        for (size_t j = 0; j < m; j++) {
+            size_t o = count[(kin[j] >> shift) & 255]++;
+            kout[o] = kin[j];
+            pout[o] = pin[j];
+        }
+        uint32_t *tk = kin; kin = kout; kout = tk;
+        uint32_t *tp = pin; pin = pout; pout = tp;
     }
-    return count;
+    for (size_t j = 0; j < keep; j++) { val[j] = vals[pin[j]]; idx[j] = ids[pin[j]]; }
+    return keep;
 }
 #endif
 
@@ -321,8 +366,8 @@ void tw_select_top(const float *scores, size_t n, size_t keep, int32_t *idx, flo
     size_t count;
 #if defined(__x86_64__)
     if (tk_kernel_level() >= 2) {
-        count = tw_select_prefiltered_avx512(scores, n, keep, hv, hi);
-        if (count == 0) count = tw_select_scan_avx512(scores, n, keep, hv, hi);
+        if (tw_select_prefiltered_avx512(scores, n, keep, val, idx) == keep) return;  // already best first
+        count = tw_select_scan_avx512(scores, n, keep, hv, hi);
     } else
 #endif
     {

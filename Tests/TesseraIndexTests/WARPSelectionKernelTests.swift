@@ -1,4 +1,5 @@
 import CTesseraKernels
+import Foundation
 import Testing
 @testable import TesseraIndex
 
@@ -55,8 +56,9 @@ import Testing
         #expect(worst <= 1)
     }
 
-    /// The selection (prefiltered for large inputs) equals a full sort by score, best first, lower index first on
-    /// ties, for inputs with many equal values and with the best values clustered at one end.
+    /// The selection (prefiltered for large inputs: threshold from mean and spread, retried when too few or too
+    /// many pass) equals a full sort by score, best first, lower index first on ties, for normal-ish, tied, sorted,
+    /// constant, long-tailed and outlier-heavy inputs.
     @Test(arguments: [(16384, 128), (16384, 16), (5000, 300), (100, 10), (3000, 200)])
     func selectionEqualsAFullSort(shape: (Int, Int)) {
         let (n, keep) = shape
@@ -67,6 +69,8 @@ import Testing
             (0..<n).map { Float($0) / Float(n) },                             // best at the end
             (0..<n).map { Float(n - $0) / Float(n) },                         // best at the start
             [Float](repeating: 0.5, count: n),                                // all equal
+            (0..<n).map { _ in -Float(log(Double(max(Self.uniform(&rng), -0.999) + 1) / 2)) },  // long right tail
+            (0..<n).map { $0 % 97 == 0 ? 1 + Float($0) / Float(n) : Self.uniform(&rng) / 100 },  // a few outliers
         ]
         for scores in layouts {
             var idx = [Int32](repeating: -1, count: keep), val = [Float](repeating: 0, count: keep)
