@@ -41,48 +41,47 @@ void tk_pack_weights(const float *w, size_t n, size_t k, float *packed) {
 
 #define TK_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
 
+// Rows of an MC block are split into near-equal tiles of at most 12 (25 rows: 9 + 8 + 8, not 12 + 12 + 1), so a
+// short input (a query) does not pay for zero rows. Tile t of height R is packed at dst + start·kc as
+// p[kk·R + i] = a[(start + i)·lda + kk].
+static size_t tk_tile_rows(size_t mc, size_t tiles, size_t t, size_t start) { return (mc - start) / (tiles - t); }
+
 TK_AVX512 static void tk_pack_a(const float *a, size_t lda, size_t mc, size_t kc, float *dst) {
-    for (size_t ip = 0; ip < mc; ip += TK_MR) {
-        size_t rows = mc - ip < TK_MR ? mc - ip : TK_MR;
-        float *p = dst + ip * kc;
-        if (rows == TK_MR) {
-            for (size_t kk = 0; kk < kc; kk++)
-                for (size_t i = 0; i < TK_MR; i++) p[kk * TK_MR + i] = a[(ip + i) * lda + kk];
-        } else {
-            for (size_t kk = 0; kk < kc; kk++)
-                for (size_t i = 0; i < TK_MR; i++) p[kk * TK_MR + i] = i < rows ? a[(ip + i) * lda + kk] : 0.0f;
-        }
+    size_t tiles = tk_ceil_div(mc, TK_MR), start = 0;
+    for (size_t t = 0; t < tiles; t++) {
+        size_t rows = tk_tile_rows(mc, tiles, t, start);
+        float *p = dst + start * kc;
+        for (size_t kk = 0; kk < kc; kk++)
+            for (size_t i = 0; i < rows; i++) p[kk * rows + i] = a[(start + i) * lda + kk];
+        start += rows;
     }
 }
 
-// One 12 × 32 tile: c (rows × cols valid) = [c +] ap · bp [+ bias].
-TK_AVX512 static void tk_micro(size_t kc, const float *restrict ap, const float *restrict bp, float *c, size_t ldc,
-                                size_t rows, size_t cols, int accumulate, const float *bias) {
+// One R × 32 tile (R ≤ 12, a constant after inlining): c (R × cols valid) = [c +] ap · bp [+ bias].
+TK_AVX512 static inline __attribute__((always_inline))
+void tk_micro_rows(int R, size_t kc, const float *restrict ap, const float *restrict bp, float *c, size_t ldc,
+                   size_t cols, int accumulate, const float *bias) {
     __m512 acc[TK_MR][2];
     __m512 init0 = _mm512_setzero_ps(), init1 = _mm512_setzero_ps();
+    __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
+    __mmask16 m1 = cols >= 32 ? 0xFFFF : (cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0);
     if (bias) {
-        __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
-        __mmask16 m1 = cols >= 32 ? 0xFFFF : (cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0);
         init0 = _mm512_maskz_loadu_ps(m0, bias);
         init1 = _mm512_maskz_loadu_ps(m1, bias + 16);
     }
-#pragma clang loop unroll(full)
-    for (int i = 0; i < TK_MR; i++) { acc[i][0] = init0; acc[i][1] = init1; }
+    for (int i = 0; i < R; i++) { acc[i][0] = init0; acc[i][1] = init1; }
     for (size_t kk = 0; kk < kc; kk++) {
         __m512 b0 = _mm512_load_ps(bp + kk * TK_NR);
         __m512 b1 = _mm512_load_ps(bp + kk * TK_NR + 16);
-        const float *av = ap + kk * TK_MR;
-#pragma clang loop unroll(full)
-        for (int i = 0; i < TK_MR; i++) {
+        const float *av = ap + kk * (size_t)R;
+        for (int i = 0; i < R; i++) {
             __m512 x = _mm512_set1_ps(av[i]);
             acc[i][0] = _mm512_fmadd_ps(x, b0, acc[i][0]);
             acc[i][1] = _mm512_fmadd_ps(x, b1, acc[i][1]);
         }
     }
-    __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
-    __mmask16 m1 = cols >= 32 ? 0xFFFF : (cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0);
-    for (size_t i = 0; i < rows; i++) {
-        float *row = c + i * ldc;
+    for (int i = 0; i < R; i++) {
+        float *row = c + (size_t)i * ldc;
         __m512 v0 = acc[i][0], v1 = acc[i][1];
         if (accumulate) {
             v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, row));
@@ -90,6 +89,17 @@ TK_AVX512 static void tk_micro(size_t kc, const float *restrict ap, const float 
         }
         _mm512_mask_storeu_ps(row, m0, v0);
         _mm512_mask_storeu_ps(row + 16, m1, v1);
+    }
+}
+
+TK_AVX512 static void tk_micro(size_t kc, const float *restrict ap, const float *restrict bp, float *c, size_t ldc,
+                                size_t rows, size_t cols, int accumulate, const float *bias) {
+    switch (rows) {
+#define TK_ROWS(R) case R: tk_micro_rows(R, kc, ap, bp, c, ldc, cols, accumulate, bias); break;
+    TK_ROWS(1) TK_ROWS(2) TK_ROWS(3) TK_ROWS(4) TK_ROWS(5) TK_ROWS(6)
+    TK_ROWS(7) TK_ROWS(8) TK_ROWS(9) TK_ROWS(10) TK_ROWS(11)
+#undef TK_ROWS
+    default: tk_micro_rows(TK_MR, kc, ap, bp, c, ldc, cols, accumulate, bias); break;
     }
 }
 
@@ -107,10 +117,12 @@ TK_AVX512 static void tk_gemm_avx512(const float *a, size_t lda, const float *pa
                 const float *bp = packed + (pc * panels + jp) * (size_t)TK_KC * TK_NR;
                 size_t j0 = jp * TK_NR;
                 size_t cols = n - j0 < TK_NR ? n - j0 : TK_NR;
-                for (size_t ip = 0; ip < mc; ip += TK_MR) {
-                    size_t rows = mc - ip < TK_MR ? mc - ip : TK_MR;
+                size_t tiles = tk_ceil_div(mc, TK_MR), ip = 0;
+                for (size_t t = 0; t < tiles; t++) {
+                    size_t rows = tk_tile_rows(mc, tiles, t, ip);
                     tk_micro(kc, work + ip * kc, bp, c + (ic + ip) * ldc + j0, ldc, rows, cols, pc > 0,
                              pc == 0 && bias ? bias + j0 : NULL);
+                    ip += rows;
                 }
             }
         }

@@ -4,8 +4,10 @@ import Testing
 
 @Suite struct LinearWeightsTests {
     /// The packed kernel (or the BLAS fallback) equals a plain triple loop, with bias, odd sizes
-    /// (edge tiles in rows and columns, several K blocks) and row strides wider than the data.
-    @Test(arguments: [(1, 1, 1), (13, 33, 257), (100, 64, 384), (25, 50, 600)])
+    /// (balanced row tiles of every height 1…12, edge tiles in columns, several K blocks, more than one 96-row
+    /// block) and row strides wider than the data.
+    @Test(arguments: [(1, 1, 1), (2, 40, 70), (5, 32, 16), (11, 31, 300), (12, 64, 256), (13, 33, 257), (25, 50, 600),
+                      (37, 20, 100), (100, 64, 384), (203, 45, 130)])
     func matchesNaiveProduct(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         var rng = SplitMix(seed: UInt64(m * 1000 + n))
