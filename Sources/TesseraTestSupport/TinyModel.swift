@@ -41,12 +41,14 @@ public enum TinyModel {
         """
     }
 
-    /// Writes the folder; `breakShape` gives one weight a wrong shape; `seed` fixes the random weights.
-    public static func make(breakShape: Bool = false, pooling: String = "pooling_mode_mean_tokens", omit: String? = nil) -> String {
+    /// Writes the folder; `breakShape` gives one weight a wrong shape; `seed` fixes the random weights (the same
+    /// seed gives the same model, so a test's outcome does not change from run to run).
+    public static func make(breakShape: Bool = false, pooling: String = "pooling_mode_mean_tokens", omit: String? = nil,
+                            seed: UInt64 = 20261125) -> String {
         let dir = NSTemporaryDirectory() + "tessera-tiny-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: dir + "/1_Pooling", withIntermediateDirectories: true)
         let h = 8, inter = 16, v = vocab.count, p = 16
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededGenerator(seed: seed)
         func rand(_ n: Int) -> [UInt8] { floatBytes((0..<n).map { _ in Float.random(in: -0.5...0.5, using: &rng) }) }
         func ones(_ n: Int) -> [UInt8] { floatBytes([Float](repeating: 1, count: n)) }
         var entries: [(String, String, [Int], [UInt8])] = [
@@ -95,3 +97,15 @@ public enum TinyModel {
     }
 }
 
+/// SplitMix64: a small deterministic generator for test fixtures.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

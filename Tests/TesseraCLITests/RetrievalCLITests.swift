@@ -80,7 +80,7 @@ enum TinyBEIR {
         _ = try CLI.run(["index", "--model", model, "--corpus", data + "/corpus.jsonl", "--out", data + "/dense", "--kind", "dense", "--quiet"])
         let missing = try CLI.run(["search", "--index", data + "/nope", "--queries", data + "/queries.jsonl", "--mode", "bm25", "--out", data + "/r.trec"])
         #expect(missing.status != 0 && missing.stderr.contains("nope"), "\(missing.stderr)")
-        let otherModel = try CLI.run(["search", "--index", data + "/dense", "--model", TinyModel.make(), "--queries", data + "/queries.jsonl",
+        let otherModel = try CLI.run(["search", "--index", data + "/dense", "--model", TinyModel.make(seed: 7), "--queries", data + "/queries.jsonl",
                                       "--mode", "dense", "--out", data + "/r.trec"])
         #expect(otherModel.status != 0 && otherModel.stderr.contains("index was built with model"), "\(otherModel.stderr)")
         #expect(otherModel.stderr.split(separator: "\n").count == 1)
