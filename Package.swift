@@ -33,7 +33,7 @@ let package = Package(
         ),
         .target(name: "CTesseraKernels"),
         .target(name: "TesseraKernels", dependencies: kernelDependencies),
-        .target(name: "TesseraIO"),
+        .target(name: "TesseraIO", dependencies: ["CTesseraKernels"]),
         .target(name: "TesseraTokenizers", dependencies: ["TesseraIO"]),
         .target(name: "TesseraModels", dependencies: ["TesseraKernels", "TesseraTokenizers", "TesseraIO"]),
         .target(name: "TesseraIndex", dependencies: ["TesseraKernels", "TesseraIO"]),

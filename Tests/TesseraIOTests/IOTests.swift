@@ -26,6 +26,24 @@ func temporaryFolder() -> String {
         }
         #expect(h.finalizeHex() == data.withUnsafeBytes { SHA256.hex(of: $0) })
     }
+
+    /// The SHA-instruction path (where the CPU has it) and the portable one agree on every length around block
+    /// and padding boundaries, and on a million 'a's (FIPS 180-2 test vector).
+    @Test func instructionAndPortablePathsAgree() {
+        var state: UInt64 = 42
+        let data: [UInt8] = (0..<5000).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        for length in [0, 1, 55, 56, 63, 64, 65, 119, 120, 127, 128, 1000, 4096, 5000] {
+            var fast = SHA256(), portable = SHA256()
+            portable.portable = true
+            data[0..<length].withUnsafeBytes { fast.update($0); portable.update($0) }
+            #expect(fast.finalizeHex() == portable.finalizeHex(), "length \(length)")
+        }
+        let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+        #expect(million.withUnsafeBytes { SHA256.hex(of: $0) } == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
 }
 
 @Suite struct FileTests {

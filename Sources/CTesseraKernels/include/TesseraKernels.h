@@ -57,4 +57,7 @@ size_t tk_attention_scratch_size(size_t len, size_t dh);
 /// Returns 0 (doing nothing) when this CPU or head size has no fast path: callers then use BLAS.
 int tk_attention_head(const float *q, const float *k, const float *v, size_t ld, size_t len, size_t dh,
                       float scale, float *out, size_t ldo, float *scratch);
+/// SHA-256 compression of `blocks` 64-byte blocks into `state` (8 words, FIPS 180-4 order): the x86 SHA
+/// extensions where present (unless `portable` is non-zero), a portable loop otherwise.
+void tk_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks, int portable);
 #endif
