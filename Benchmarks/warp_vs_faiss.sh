@@ -30,4 +30,4 @@ bench=(.build/release/tessera-bench warp-scifact --exact-index "$exact" --data "
     | tee "$out/aligner-b4-p02-sweep.jsonl"
 # The faiss reference (IVFFlat over the same float vectors, top-k' per query token, numpy imputation).
 "$peers/bin/python" Benchmarks/xtr_faiss_peer.py --index "$exact" --data "$data" --queries "$out/queries" \
-    --nlist 4096 --nprobe 16,32,64,128 --kprime 1000 --faiss-cache "$out/faiss-ivf" | tee "$out/faiss.jsonl"
+    --nlist 4096 --nprobe 16,32,64,128 --kprime 1000 --faiss-cache "$out/faiss-ivf" --time-encoding "$model" | tee "$out/faiss.jsonl"

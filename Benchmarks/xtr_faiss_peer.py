@@ -61,6 +61,36 @@ def encode_queries(data, model_folder):
     return out
 
 
+def encode_times(data, model_folder, ids):
+    """Per-query encoding time (ms) with transformers on one thread, for the queries `ids`, in that order."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+    torch.set_num_threads(1)
+    tok = AutoTokenizer.from_pretrained(model_folder)
+    model = AutoModel.from_pretrained(model_folder).eval()
+    texts = {}
+    for line in open(os.path.join(data, "queries.jsonl")):
+        q = json.loads(line)
+        texts[q["_id"]] = q["text"]
+    times = []
+    with torch.no_grad():
+        for i, qid in enumerate(ids):
+            for _ in range(2 if i < 3 else 1):  # warm-up on the first queries
+                start = time.perf_counter()
+                enc = tok(texts[qid], truncation=True, max_length=64, return_tensors="pt")
+                h = model(**enc).last_hidden_state[0]
+                torch.nn.functional.normalize(h, dim=-1).numpy()
+                elapsed = (time.perf_counter() - start) * 1000
+            times.append(elapsed)
+    return times
+
+
+def stats(prefix, values):
+    s = sorted(values)
+    return {f"{prefix}_mean": round(statistics.mean(values), 2), f"{prefix}_p50": round(s[len(s) // 2], 2),
+            f"{prefix}_p95": round(s[int(0.95 * (len(s) - 1))], 2)}
+
+
 def load_qrels(data):
     qrels = {}
     for i, line in enumerate(open(os.path.join(data, "qrels", "test.tsv"))):
@@ -97,6 +127,8 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--queries", help="prefix of query token files written by tessera-bench --dump-queries")
     ap.add_argument("--encode", help="model folder: encode queries with transformers instead")
+    ap.add_argument("--time-encoding", help="model folder: also time each query's encoding with transformers "
+                    "(one thread) and report encode + search per query as total_ms_*")
     ap.add_argument("--nlist", type=int, default=4096)
     ap.add_argument("--train", type=int, default=131072, help="training sample size")
     ap.add_argument("--nprobe", default="8,16,32,64")
@@ -130,6 +162,9 @@ def main():
     print(json.dumps({"event": "faiss-build", "nlist": args.nlist, "seconds": round(build_s, 1),
                       "index_bytes": os.path.getsize(cache), "float_bytes": t * d * 4}), flush=True)
 
+    enc_ms = encode_times(args.data, args.time_encoding, [qid for qid, _ in queries]) if args.time_encoding else None
+    if enc_ms:
+        print(json.dumps({"event": "encode", "engine": "transformers (torch, 1 thread)", **stats("encode_ms", enc_ms)}), flush=True)
     faiss.omp_set_num_threads(1)
     for kp in [int(x) for x in args.kprime.split(",")]:
         for nprobe in [int(x) for x in args.nprobe.split(",")]:
@@ -156,6 +191,7 @@ def main():
                               "search_cpu_ms_mean": round(statistics.mean(cpu), 2),
                               "search_cpu_ms_p50": round(cpu_sorted[len(cpu) // 2], 2),
                               "search_cpu_ms_p95": round(cpu_sorted[int(0.95 * (len(cpu) - 1))], 2),
+                              **(stats("total_ms", [e + t for e, t in zip(enc_ms, times)]) if enc_ms else {}),
                               "queries": len(run)}), flush=True)
 
 

@@ -113,11 +113,13 @@ enum SciFactBenchmark {
                 recall += m.recall
             }
             let s = latencyStats(times), c = latencyStats(cpu)
+            let total = latencyStats(zip(encodeTimes, times).map { $0 + $1 })  // encode + search of the same query
             print(json([("event", "eval"), ("method", label)] + extra + [
                 ("search_cpu_ms_mean", c.mean), ("search_cpu_ms_p50", c.p50), ("search_cpu_ms_p95", c.p95),
                 ("ndcg@10", ndcg / Double(queries.count)), ("recall@100", recall / Double(queries.count)),
                 ("search_ms_mean", s.mean), ("search_ms_p50", s.p50), ("search_ms_p95", s.p95),
                 ("encode_ms_mean", enc.mean), ("encode_ms_p50", enc.p50), ("encode_ms_p95", enc.p95),
+                ("total_ms_mean", total.mean), ("total_ms_p50", total.p50), ("total_ms_p95", total.p95),
                 ("queries", queries.count)]))
         }
 
