@@ -40,6 +40,12 @@ enum TinyBEIR {
             #expect(r.status == 0, "\(mode): \(r.stderr)")
             let lines = try String(contentsOfFile: data + "/\(mode).trec", encoding: .utf8).split(separator: "\n")
             #expect(!lines.isEmpty && lines.allSatisfy { $0.split(separator: " ").count == 6 }, "\(mode): \(lines)")
+            // Queries searched one at a time give the same run as concurrent workers (the default).
+            let serial = try CLI.run(["search", "--index", data + "/" + index, "--queries", data + "/queries.jsonl", "--mode", mode,
+                                      "--out", data + "/\(mode)-serial.trec", "--top-k", "3", "--parallel-queries", "1"])
+            #expect(serial.status == 0, "\(mode): \(serial.stderr)")
+            #expect(try String(contentsOfFile: data + "/\(mode)-serial.trec", encoding: .utf8)
+                    == String(contentsOfFile: data + "/\(mode).trec", encoding: .utf8), "\(mode)")
         }
         let hybrid = try CLI.run(["search", "--index", data + "/dense", "--index", data + "/bm25", "--mode", "hybrid", "--hybrid", "dense,bm25",
                                   "--queries", data + "/queries.jsonl", "--out", data + "/h.trec"])

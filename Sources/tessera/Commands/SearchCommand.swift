@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TesseraEval
 import TesseraIO
+import TesseraKernels
 import TesseraModels
 import TesseraSearch
 
@@ -27,9 +28,12 @@ struct SearchCommand: ParsableCommand {
     var out: String
     @Option(name: .long, help: "Run tag (6th column).")
     var tag: String = "tessera"
+    @Option(name: .long, help: "Queries searched at the same time (default: one per core); --threads is per query.")
+    var parallelQueries: Int?
     @OptionGroup var search: SearchArguments
 
     func validate() throws {
+        if let parallelQueries, parallelQueries < 1 { throw ValidationError("--parallel-queries must be at least 1") }
         guard SearchMode(rawValue: mode) != nil else {
             throw ValidationError("--mode must be one of \(SearchMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -48,11 +52,33 @@ struct SearchCommand: ParsableCommand {
         }
         var run: Run = [:]
         let documentIDs = searcher.documentIDs
-        for id in ids {
-            let hits = try searcher.search(loaded.text(of: id) ?? "", topK: search.topK)
+        // Queries are independent: `--parallel-queries` workers take them in turn (searchers are safe for
+        // concurrent queries); results are collected by position, so the run does not depend on the schedule.
+        let texts = ids.map { loaded.text(of: $0) ?? "" }
+        let results = ResultSlots(count: ids.count)
+        let topK = search.topK
+        let box = UncheckedBox(searcher)
+        Parallel.forEach(count: texts.count, threads: parallelQueries ?? Parallel.availableCores) { _, i in
+            results.set(i, Result { try box.value.search(texts[i], topK: topK) })
+        }
+        for (i, id) in ids.enumerated() {
+            let hits = try results.get(i)
             run[id] = hits.map { (docID: documentIDs[Int($0.document)], score: Double($0.score)) }
         }
         try TRECRun(rankings: run, queryIDs: ids, tag: tag).write(to: out, tag: tag)
         printError("searched \(ids.count) queries (\(mode)) -> \(out)")
+    }
+}
+
+/// One result per query, filled by concurrent workers.
+private final class ResultSlots: @unchecked Sendable {
+    private var slots: [Result<[ScoredDocument], any Error>?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<[ScoredDocument], any Error>) { lock.lock(); slots[i] = r; lock.unlock() }
+    func get(_ i: Int) throws -> [ScoredDocument] {
+        lock.lock(); let r = slots[i]; lock.unlock()
+        guard let r else { return [] }
+        return try r.get()
     }
 }
