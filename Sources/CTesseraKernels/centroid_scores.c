@@ -6,6 +6,7 @@
 // stored bfloat16 values; only the query is rounded to bfloat16 in the fast path).
 #include "TesseraWARP.h"
 #include "TesseraKernels.h"
+#include <math.h>
 #include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -187,4 +188,90 @@ float tw_dot_bf16_row(const float *q, const uint16_t *row, size_t dim) {
     float s = 0;
     for (size_t d = 0; d < dim; d++) s += q[d] * tw_bf16_to_float(row[d]);
     return s;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f")))
+static float tw_dot_f32_avx512(const float *a, const float *b, size_t dim) {
+    __m512 acc = _mm512_setzero_ps();
+    size_t d = 0;
+    for (; d + 16 <= dim; d += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(a + d), _mm512_loadu_ps(b + d), acc);
+    if (d < dim) {
+        __mmask16 m = (__mmask16)((1u << (dim - d)) - 1);
+        acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + d), _mm512_maskz_loadu_ps(m, b + d), acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
+__attribute__((target("avx512f")))
+static float tw_row_max_avx512(const float *row, size_t k) {
+    __m512 m = _mm512_set1_ps(-__builtin_inff());
+    size_t c = 0;
+    for (; c + 16 <= k; c += 16) m = _mm512_max_ps(m, _mm512_loadu_ps(row + c));
+    float best = _mm512_reduce_max_ps(m);
+    for (; c < k; c++) if (row[c] > best) best = row[c];
+    return best;
+}
+#endif
+
+#if defined(__x86_64__)
+// Per row: the exact best among the centroids whose screened score is within 2·bound of the best screened score.
+__attribute__((target("avx512f")))
+static void tw_refine_rows_avx512(const float *x, size_t n, size_t dim, const float *centroids, float max_norm, size_t k,
+                                  const float *scores, int32_t *out, float *best_scores) {
+    for (size_t i = 0; i < n; i++) {
+        const float *xi = x + i * dim, *row = scores + i * k;
+        float norm = sqrtf(tw_dot_f32_avx512(xi, xi, dim));
+        // |bf16 score − exact| ≤ (2⁻⁸ + fp32 rounding) · ‖x‖ · ‖c‖: any centroid whose screened score is more
+        // than twice that below the best screened score cannot be the exact best.
+        float bound = (1.0f / 256 + 1.0f / 4096) * norm * max_norm + 1e-6f;
+        const __m512 t = _mm512_set1_ps(tw_row_max_avx512(row, k) - 2 * bound);
+        int32_t best = -1;
+        float best_score = -__builtin_inff();
+        for (size_t c = 0; c < k; c += 16) {
+            __mmask16 valid = k - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - c)) - 1);
+            __mmask16 m = _mm512_mask_cmp_ps_mask(valid, _mm512_maskz_loadu_ps(valid, row + c), t, _CMP_GE_OQ);
+            while (m) {
+                size_t j = c + (size_t)__builtin_ctz(m);
+                m &= (__mmask16)(m - 1);
+                float s = tw_dot_f32_avx512(xi, centroids + j * dim, dim);
+                if (s > best_score) { best_score = s; best = (int32_t)j; }
+            }
+        }
+        if (best < 0) {  // no finite screened score (a non-finite point): exact scan, first centroid on failure
+            best = 0;
+            for (size_t j = 0; j < k; j++) {
+                float s = tw_dot_f32_avx512(xi, centroids + j * dim, dim);
+                if (s > best_score) { best_score = s; best = (int32_t)j; }
+            }
+        }
+        out[i] = best;
+        if (best_scores) best_scores[i] = best_score;
+    }
+}
+#endif
+
+void tw_assign_screened(const float *x, size_t n, size_t dim, uint32_t *pairs, const uint16_t *packed, const float *centroids,
+                        float max_norm, size_t k, float *scores, int32_t *out, float *best_scores) {
+#if defined(__x86_64__)
+    if (tw_has_bf16_dot() && n > 0 && k > 0) {
+        tw_query_to_bf16_pairs(x, n, dim, pairs);
+        tw_centroid_scores(x, pairs, n, dim, packed, k, scores, k, 0, (k + TW_CP - 1) / TW_CP);
+        tw_refine_rows_avx512(x, n, dim, centroids, max_norm, k, scores, out, best_scores);
+        return;
+    }
+#endif
+    (void)pairs; (void)packed; (void)scores;
+    for (size_t i = 0; i < n; i++) {
+        int32_t best = 0;
+        float best_score = -__builtin_inff();
+        (void)max_norm;
+        for (size_t c = 0; c < k; c++) {
+            float s = 0;
+            for (size_t d = 0; d < dim; d++) s += x[i * dim + d] * centroids[c * dim + d];
+            if (s > best_score) { best_score = s; best = (int32_t)c; }
+        }
+        out[i] = best;
+        if (best_scores) best_scores[i] = best_score;
+    }
 }

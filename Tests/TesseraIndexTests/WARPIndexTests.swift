@@ -111,6 +111,45 @@ func buildSmallWARPIndex(path: String, documents: Int, dimension d: Int, paramet
 }
 
 @Suite struct WARPKMeansTests {
+    /// The bfloat16-screened assignment finds the fp32 nearest centroid: its inner product (in double) is never
+    /// below the plain GEMM + argmax choice's, for odd dimensions, partial centroid panels and blocks of points.
+    @Test(arguments: [(2000, 300, 64), (700, 33, 7), (1500, 1000, 384)])
+    func screenedAssignmentFindsTheNearestCentroid(shape: (Int, Int, Int)) {
+        let (count, k, d) = shape
+        var rng = SplitMix64(seed: UInt64(count + k + d))
+        func unitRows(_ n: Int) -> [Float] {
+            var v = (0..<(n * d)).map { _ in Float(rng.next() >> 40) / Float(1 << 24) * 2 - 1 }
+            for r in 0..<n {
+                var norm: Float = 0
+                for j in 0..<d { norm += v[r * d + j] * v[r * d + j] }
+                for j in 0..<d { v[r * d + j] /= norm.squareRoot() }
+            }
+            return v
+        }
+        let points = unitRows(count), centroids = unitRows(k)
+        var screened = [Int32](repeating: -1, count: count), plain = [Int32](repeating: -1, count: count)
+        var screenedScores = [Float](repeating: 0, count: count)
+        centroids.withUnsafeBufferPointer { c in
+            points.withUnsafeBufferPointer { p in
+                Assigner(centroids: c.baseAddress!, k: k, dimension: d, threads: 2, screen: true)
+                    .assign(points: p.baseAddress!, count: count, into: &screened, scores: &screenedScores)
+                Assigner(centroids: c.baseAddress!, k: k, dimension: d, threads: 2, screen: false)
+                    .assign(points: p.baseAddress!, count: count, into: &plain, scores: nil)
+            }
+        }
+        func exact(_ i: Int, _ c: Int32) -> Double {
+            (0..<d).reduce(0.0) { $0 + Double(points[i * d + $1]) * Double(centroids[Int(c) * d + $1]) }
+        }
+        var differing = 0
+        for i in 0..<count {
+            #expect(screened[i] >= 0 && screened[i] < Int32(k))
+            #expect(exact(i, screened[i]) >= exact(i, plain[i]) - 1e-6)
+            #expect(abs(Double(screenedScores[i]) - exact(i, screened[i])) < 1e-5)
+            if screened[i] != plain[i] { differing += 1 }
+        }
+        #expect(differing <= count / 1000)  // only exact-score near-ties may resolve differently
+    }
+
     @Test func separatesWellSeparatedClusters() {
         let d = 32, k = 8
         let (points, labels) = clusteredVectors(count: 2000, dimension: d, clusters: k, noise: 0.2, seed: 5)
@@ -273,6 +312,14 @@ func openError(_ path: String, verifyChecksums: Bool = true) -> IndexError? {
         } catch {
             #expect(error.code == .unsupportedFormatVersion)
             #expect(error.message.contains("rebuild"))
+        }
+        // Non-finite token vectors are refused with the document named.
+        let builder = try WARPIndexBuilder(destination: root + "/nan", dimension: 2, parameters: WARPBuildParameters())
+        do {
+            try [Float(1), 0, .nan, 1].withUnsafeBufferPointer { try builder.add(documentID: "bad", vectors: $0, tokenIds: [1, 2]) }
+            Issue.record("a NaN vector was accepted")
+        } catch let error as IndexError {
+            #expect(error.message.contains("document bad: token 1 has a non-finite value"))
         }
         var p = WARPBuildParameters()
         p.bits = 3

@@ -70,3 +70,14 @@ void tw_centroid_scores(const float *q, const uint32_t *q_pairs, size_t n, size_
 /// ⟨q, row⟩ in fp32 for a row-major bfloat16 row.
 float tw_dot_bf16_row(const float *q, const uint16_t *row, size_t dim);
 #endif
+
+#ifndef TESSERA_WARP_ASSIGN_H
+#define TESSERA_WARP_ASSIGN_H
+/// Nearest centroid (largest fp32 inner product, lowest index on ties) of each of n points (dim floats each):
+/// screened with bfloat16 scores (`packed` from tw_pack_centroids of the bfloat16-rounded centroids; `pairs` has room
+/// for n·ceil(dim/2) words, `scores` for n·k floats), then the exact fp32 inner product with `centroids` (k × dim
+/// floats) of every centroid whose screened score is within the bfloat16 error bound of the best (`max_norm`: the
+/// largest centroid norm). Only for CPUs with AVX512-BF16 (tw_has_bf16_dot); elsewhere a plain loop.
+void tw_assign_screened(const float *x, size_t n, size_t dim, uint32_t *pairs, const uint16_t *packed, const float *centroids,
+                        float max_norm, size_t k, float *scores, int32_t *out, float *best_scores);
+#endif

@@ -73,6 +73,9 @@ public final class WARPIndexBuilder {
         guard vectors.count == ids.count * dimension else {
             throw IndexError(.invalidArgument, "document \(documentID): \(vectors.count) floats for \(ids.count) tokens of dimension \(dimension)")
         }
+        if let bad = vectors.firstIndex(where: { !$0.isFinite }) {
+            throw IndexError(.invalidArgument, "document \(documentID): token \(bad / dimension) has a non-finite value (\(vectors[bad]))")
+        }
         guard seenIDs.insert(documentID).inserted else { throw IndexError(.invalidArgument, "duplicate document id \(documentID)") }
         if let base = vectors.baseAddress, vectors.count > 0 {
             guard fwrite(base, MemoryLayout<Float>.stride, vectors.count, spill) == vectors.count else {
