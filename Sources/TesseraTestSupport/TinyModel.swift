@@ -1,4 +1,5 @@
 import Foundation
+import TesseraIndex
 
 /// Builds a safetensors file from (name, dtype, shape, bytes) entries, optionally breaking it.
 public func makeSafeTensors(_ entries: [(String, String, [Int], [UInt8])], headerOverride: String? = nil, truncateBy: Int = 0) -> [UInt8] {
@@ -48,7 +49,7 @@ public enum TinyModel {
         let dir = NSTemporaryDirectory() + "tessera-tiny-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: dir + "/1_Pooling", withIntermediateDirectories: true)
         let h = 8, inter = 16, v = vocab.count, p = 16
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         func rand(_ n: Int) -> [UInt8] { floatBytes((0..<n).map { _ in Float.random(in: -0.5...0.5, using: &rng) }) }
         func ones(_ n: Int) -> [UInt8] { floatBytes([Float](repeating: 1, count: n)) }
         var entries: [(String, String, [Int], [UInt8])] = [
@@ -94,18 +95,5 @@ public enum TinyModel {
             _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(bytes))
         }
         return dir
-    }
-}
-
-/// SplitMix64: a small deterministic generator for test fixtures.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

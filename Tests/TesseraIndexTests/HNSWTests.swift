@@ -17,7 +17,7 @@ struct ClusteredVectors {
         self.count = count
         self.dimension = dimension
         // Centres and the latent map come from `structureSeed` (shared by base and queries), points from `seed`.
-        var rng = HNSWSplitMix64(seed: structureSeed)
+        var rng = SplitMix64(seed: structureSeed)
         func uniform() -> Double { Double((rng.next() >> 11) + 1) * 0x1p-53 }
         func gaussian() -> Float {
             Float((-2 * Foundation.log(uniform())).squareRoot() * Foundation.cos(2 * Double.pi * uniform()))
@@ -26,7 +26,7 @@ struct ClusteredVectors {
         for i in centres.indices { centres[i] = gaussian() / Float(dimension).squareRoot() }
         var map = [Float](repeating: 0, count: dimension * latent)
         for i in map.indices { map[i] = gaussian() / Float(latent).squareRoot() }
-        rng = HNSWSplitMix64(seed: seed)
+        rng = SplitMix64(seed: seed)
         values = [Float](repeating: 0, count: count * dimension)
         var z = [Float](repeating: 0, count: latent)
         for v in 0..<count {

@@ -68,7 +68,7 @@ final class HNSWBuilder: @unchecked Sendable {
         strideUpper = m + 1
         levels = .allocate(capacity: max(count, 1))
         upperOffsets = .allocate(capacity: count + 1)
-        var rng = HNSWSplitMix64(seed: parameters.seed)
+        var rng = SplitMix64(seed: parameters.seed)
         let mL = parameters.levelMultiplier
         var total: Int64 = 0
         upperOffsets[0] = 0
@@ -330,17 +330,4 @@ private final class ScratchBox: @unchecked Sendable {
 private final class OrderBox: @unchecked Sendable {
     let order: [Int32]
     init(_ order: [Int32]) { self.order = order }
-}
-
-/// SplitMix64 (Steele, Lea & Flood): a small, seedable generator for the node levels.
-struct HNSWSplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -1,21 +1,6 @@
 import CTesseraKernels
 import TesseraKernels
 
-/// A small deterministic generator (SplitMix64) for samples and initialisation.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    /// Seeds the generator.
-    public init(seed: UInt64) { state = seed }
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Spherical k-means over unit vectors: assignment by largest inner product (one packed GEMM per block of
 /// points, both cores), centroids re-normalised after each update, empty clusters re-seeded from the data.
 public enum KMeans {
