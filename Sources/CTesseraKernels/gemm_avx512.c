@@ -60,7 +60,7 @@ TK_AVX512 static void tk_pack_a(const float *a, size_t lda, size_t mc, size_t kc
 // One R × 32 tile (R ≤ 12, a constant after inlining): c (R × cols valid) = [c +] ap · bp [+ bias].
 TK_AVX512 static inline __attribute__((always_inline))
 void tk_micro_rows(int R, size_t kc, const float *restrict ap, const float *restrict bp, float *c, size_t ldc,
-                   size_t cols, int accumulate, const float *bias) {
+                   size_t cols, int accumulate, const float *bias, const float *next) {
     __m512 acc[TK_MR][2];
     __m512 init0 = _mm512_setzero_ps(), init1 = _mm512_setzero_ps();
     __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
@@ -74,6 +74,7 @@ void tk_micro_rows(int R, size_t kc, const float *restrict ap, const float *rest
         __m512 b0 = _mm512_load_ps(bp + kk * TK_NR);
         __m512 b1 = _mm512_load_ps(bp + kk * TK_NR + 16);
         const float *av = ap + kk * (size_t)R;
+        if (next) _mm_prefetch((const char *)(next + kk * TK_NR), _MM_HINT_T0), _mm_prefetch((const char *)(next + kk * TK_NR + 16), _MM_HINT_T0);
         for (int i = 0; i < R; i++) {
             __m512 x = _mm512_set1_ps(av[i]);
             acc[i][0] = _mm512_fmadd_ps(x, b0, acc[i][0]);
@@ -93,13 +94,13 @@ void tk_micro_rows(int R, size_t kc, const float *restrict ap, const float *rest
 }
 
 TK_AVX512 static void tk_micro(size_t kc, const float *restrict ap, const float *restrict bp, float *c, size_t ldc,
-                                size_t rows, size_t cols, int accumulate, const float *bias) {
+                                size_t rows, size_t cols, int accumulate, const float *bias, const float *next) {
     switch (rows) {
-#define TK_ROWS(R) case R: tk_micro_rows(R, kc, ap, bp, c, ldc, cols, accumulate, bias); break;
+#define TK_ROWS(R) case R: tk_micro_rows(R, kc, ap, bp, c, ldc, cols, accumulate, bias, next); break;
     TK_ROWS(1) TK_ROWS(2) TK_ROWS(3) TK_ROWS(4) TK_ROWS(5) TK_ROWS(6)
     TK_ROWS(7) TK_ROWS(8) TK_ROWS(9) TK_ROWS(10) TK_ROWS(11)
 #undef TK_ROWS
-    default: tk_micro_rows(TK_MR, kc, ap, bp, c, ldc, cols, accumulate, bias); break;
+    default: tk_micro_rows(TK_MR, kc, ap, bp, c, ldc, cols, accumulate, bias, next); break;
     }
 }
 
@@ -120,8 +121,10 @@ TK_AVX512 static void tk_gemm_avx512(const float *a, size_t lda, const float *pa
                 size_t tiles = tk_ceil_div(mc, TK_MR), ip = 0;
                 for (size_t t = 0; t < tiles; t++) {
                     size_t rows = tk_tile_rows(mc, tiles, t, ip);
+                    // The first tile of a panel prefetches the next panel (the other tiles reuse this one).
+                    const float *next = t == 0 && jp + 1 < panels ? bp + (size_t)TK_KC * TK_NR : NULL;
                     tk_micro(kc, work + ip * kc, bp, c + (ic + ip) * ldc + j0, ldc, rows, cols, pc > 0,
-                             pc == 0 && bias ? bias + j0 : NULL);
+                             pc == 0 && bias ? bias + j0 : NULL, next);
                     ip += rows;
                 }
             }
