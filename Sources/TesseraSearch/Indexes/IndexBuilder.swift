@@ -105,30 +105,18 @@ public enum IndexBuilder {
         var offsets: [Int64] = [0]
         var store = try DocumentStoreWriter(writer: writer)
         let reader = try CorpusReader(path: corpus)
-        let embed = EmbedOptions(maxLength: options.maxLength, batchSize: options.batchSize, threads: options.threads)
         let d = model.dimension
-        var encoded = 0
-        while true {
-            let records = try reader.next(chunkDocuments)
-            if records.isEmpty { break }
-            let inputs = try records.map { try model.tokenize($0.encodedText, maxLength: options.maxLength) }
-            let out = try model.embedTokens(inputs: inputs, options: embed, normalize: true)
+        try encodeKeptTokens(model: model, reader: reader, options: options, filter: filter) { records, documents in
             var keptVectors: [Float] = []
             var keptIDs: [Int32] = []
-            keptVectors.reserveCapacity(out.vectors.count)
-            for (i, input) in inputs.enumerated() {
-                for (t, id) in input.ids.enumerated() where filter.keeps(id) {
-                    let row = out.offsets[i] + t
-                    keptVectors.append(contentsOf: out.vectors[(row * d)..<((row + 1) * d)])
-                    keptIDs.append(id)
-                }
+            for document in documents {
+                keptVectors.append(contentsOf: document.vectors)
+                keptIDs.append(contentsOf: document.ids)
                 offsets.append(Int64(tokenIDs.count + keptIDs.count))
             }
             try vectors.append(keptVectors)
             try tokenIDs.append(keptIDs)
             try store.append(records)
-            encoded += out.offsets.last ?? 0
-            options.progress?(reader.count, encoded)
         }
         try vectors.finish()
         let tokenCount = tokenIDs.count
@@ -157,29 +145,15 @@ public enum IndexBuilder {
         warp.threads = options.threads
         let builder = try WARPIndexBuilder(destination: destination, dimension: model.dimension, parameters: warp)
         let reader = try CorpusReader(path: corpus)
-        let embed = EmbedOptions(maxLength: options.maxLength, batchSize: options.batchSize, threads: options.threads)
-        let d = model.dimension
         var titles: [String] = [], texts: [String] = []
-        var encoded = 0
-        while true {
-            let records = try reader.next(chunkDocuments)
-            if records.isEmpty { break }
-            let inputs = try records.map { try model.tokenize($0.encodedText, maxLength: options.maxLength) }
-            let out = try model.embedTokens(inputs: inputs, options: embed, normalize: true)
-            for (i, input) in inputs.enumerated() {
-                var kept: [Float] = []
-                var ids: [Int32] = []
-                for (t, id) in input.ids.enumerated() where filter.keeps(id) {
-                    let row = out.offsets[i] + t
-                    kept.append(contentsOf: out.vectors[(row * d)..<((row + 1) * d)])
-                    ids.append(id)
+        try encodeKeptTokens(model: model, reader: reader, options: options, filter: filter) { records, documents in
+            for (record, document) in zip(records, documents) {
+                try document.vectors.withUnsafeBufferPointer {
+                    try builder.add(documentID: record.id ?? "", vectors: $0, tokenIds: document.ids)
                 }
-                try kept.withUnsafeBufferPointer { try builder.add(documentID: records[i].id ?? "", vectors: $0, tokenIds: ids) }
-                titles.append(records[i].title ?? "")
-                texts.append(records[i].text)
+                titles.append(record.title ?? "")
+                texts.append(record.text)
             }
-            encoded += out.offsets.last ?? 0
-            options.progress?(reader.count, encoded)
         }
         var parameters = modelParameters(model, options: options)
         parameters.entries.append((key: "skip_special", value: .bool(options.skipSpecial)))
@@ -187,6 +161,34 @@ public enum IndexBuilder {
         let result = try builder.finish(model: try model.identity(), parameters: parameters, titles: titles, texts: texts)
         return IndexBuildReport(documents: result.documents, vectors: result.tokens, seconds: Date().timeIntervalSince(start),
                                 bytes: result.bytes, peakMemoryBytes: result.peakRSSBytes)
+    }
+
+    /// Encodes the corpus chunk by chunk and hands `body` each chunk's records with, per document, the
+    /// L2-normalised vectors and vocabulary ids of the tokens `filter` keeps; reports progress after each chunk.
+    private static func encodeKeptTokens(model: EmbeddingModel, reader: CorpusReader, options: IndexBuildOptions, filter: TokenFilter,
+                                         _ body: (_ records: [TextRecord], _ documents: [(vectors: [Float], ids: [Int32])]) throws -> Void) throws {
+        let embed = EmbedOptions(maxLength: options.maxLength, batchSize: options.batchSize, threads: options.threads)
+        let d = model.dimension
+        var encoded = 0
+        while true {
+            let records = try reader.next(chunkDocuments)
+            if records.isEmpty { break }
+            let inputs = try records.map { try model.tokenize($0.encodedText, maxLength: options.maxLength) }
+            let out = try model.embedTokens(inputs: inputs, options: embed, normalize: true)
+            let documents: [(vectors: [Float], ids: [Int32])] = inputs.enumerated().map { i, input in
+                var kept: [Float] = []
+                var ids: [Int32] = []
+                for (t, id) in input.ids.enumerated() where filter.keeps(id) {
+                    let row = out.offsets[i] + t
+                    kept.append(contentsOf: out.vectors[(row * d)..<((row + 1) * d)])
+                    ids.append(id)
+                }
+                return (kept, ids)
+            }
+            try body(records, documents)
+            encoded += out.offsets.last ?? 0
+            options.progress?(reader.count, encoded)
+        }
     }
 
     /// A BM25 index (no model): analysed title + text.
