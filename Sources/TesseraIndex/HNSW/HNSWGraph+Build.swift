@@ -237,13 +237,7 @@ final class HNSWBuilder: @unchecked Sendable {
             for i in 0..<fresh {
                 let c = buffer[i]
                 let s = VectorKernels.dot(qv, vector(c), count: dim)
-                if results.count < ef {
-                    results.push(s, c)
-                    candidates.push(-s, c)
-                } else if s > results.top.score {
-                    results.replaceTop(s, c)
-                    candidates.push(-s, c)
-                }
+                offerToBeam(s, c, ef: ef, results: &results, candidates: &candidates)
             }
         }
         let found = results.count

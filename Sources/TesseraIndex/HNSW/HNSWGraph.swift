@@ -161,13 +161,7 @@ public final class HNSWGraph: @unchecked Sendable {
                 let neighbour = pending[i]
                 let s = scores[i]
                 i += 1
-                if results.count < ef {
-                    results.push(s, neighbour)
-                    candidates.push(-s, neighbour)
-                } else if s > results.top.score {
-                    results.replaceTop(s, neighbour)
-                    candidates.push(-s, neighbour)
-                }
+                offerToBeam(s, neighbour, ef: ef, results: &results, candidates: &candidates)
             }
         }
 

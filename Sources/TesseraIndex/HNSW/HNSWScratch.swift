@@ -175,3 +175,16 @@ final class HNSWScratchPool: @unchecked Sendable {
         lock.unlock()
     }
 }
+
+/// One step of the beam search (search and build): a newly scored node joins the `ef` best results (evicting the
+/// worst when full) and, if it did, the candidates still to expand.
+@inline(__always)
+func offerToBeam(_ score: Float, _ node: Int32, ef: Int, results: inout HNSWMinHeap, candidates: inout HNSWMinHeap) {
+    if results.count < ef {
+        results.push(score, node)
+        candidates.push(-score, node)
+    } else if score > results.top.score {
+        results.replaceTop(score, node)
+        candidates.push(-score, node)
+    }
+}
