@@ -46,7 +46,7 @@ public final class WARPEngine: @unchecked Sendable {
             floatScorer = nil
         } else {
             let floats = FloatBuffer(capacity: k * d)
-            for i in 0..<(k * d) { floats.pointer[i] = tw_bf16_to_float(index.centroids[i]) }
+            VectorKernels.bfloat16ToFloat(index.centroids.buffer.baseAddress!, floats.pointer, count: k * d)
             packedCentroids = []
             floatScorer = LinearWeights(weight: floats.pointer, outputs: k, inputs: d, owner: floats)
         }
@@ -301,12 +301,6 @@ public final class WARPEngine: @unchecked Sendable {
             scratch.addCandidate(doc)
         }
     }
-}
-
-/// Keeps an index array alive as a class reference.
-final class ArrayBox<T: IndexScalar>: @unchecked Sendable {
-    let array: IndexArray<T>
-    init(_ array: IndexArray<T>) { self.array = array }
 }
 
 extension WARPIndex {
