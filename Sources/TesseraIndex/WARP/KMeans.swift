@@ -71,7 +71,8 @@ public enum KMeans {
 /// screening error of the best are rescored in fp32 (`tw_assign_screened`), which gives the fp32 argmax at about
 /// half the cost; elsewhere a packed fp32 GEMM and an argmax.
 public final class Assigner: @unchecked Sendable {
-    let linear: LinearWeights
+    /// The packed fp32 GEMM (only when not screening in bfloat16).
+    let linear: LinearWeights?
     let k: Int
     let d: Int
     let threads: Int
@@ -91,7 +92,7 @@ public final class Assigner: @unchecked Sendable {
         self.threads = max(1, threads)
         owner = FloatBuffer(capacity: k * d)
         owner.pointer.update(from: centroids, count: k * d)
-        linear = LinearWeights(weight: owner.pointer, outputs: k, inputs: d, owner: owner)
+        linear = screen ? nil : LinearWeights(weight: owner.pointer, outputs: k, inputs: d, owner: owner)
         rowsPerBlock = KMeans.blockRows(centroids: k)
         scratch = (0..<self.threads).map { _ in (FloatBuffer(capacity: KMeans.blockRows(centroids: k) * k), FloatBuffer()) }
         if screen {
@@ -144,13 +145,13 @@ public final class Assigner: @unchecked Sendable {
                            scores: UnsafeMutablePointer<Float>?) {
         precondition(n <= rowsPerBlock)
         let (buffer, workspace) = scratch[worker]
-        if !pairs.isEmpty {
-            packed.withUnsafeBufferPointer { p in
-                tw_assign_screened(points, n, d, pairs[worker], p.baseAddress!, owner.pointer, maxNorm, k, buffer.pointer, out, scores)
-            }
+        if let linear {
+            linear.apply(points, lda: d, rows: n, bias: nil, into: buffer.pointer, ldc: k, workspace: workspace)
+            tw_argmax_rows(buffer.pointer, n, k, k, out, scores)
             return
         }
-        linear.apply(points, lda: d, rows: n, bias: nil, into: buffer.pointer, ldc: k, workspace: workspace)
-        tw_argmax_rows(buffer.pointer, n, k, k, out, scores)
+        packed.withUnsafeBufferPointer { p in
+            tw_assign_screened(points, n, d, pairs[worker], p.baseAddress!, owner.pointer, maxNorm, k, buffer.pointer, out, scores)
+        }
     }
 }
