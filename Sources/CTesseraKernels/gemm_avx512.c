@@ -3,59 +3,14 @@
 // packed weight panel (KC × 32) stays in L1 and the packed A block (MC × KC) in L2. One thread per call:
 // Tessera parallelises over batches, never inside a GEMM.
 #include "TesseraKernels.h"
-#include <string.h>
-
-#define TK_MR 12
-#define TK_NR 32
-#define TK_KC 256
-#define TK_MC 96
-
-static size_t tk_ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
-
-size_t tk_packed_weights_size(size_t n, size_t k) {
-    return tk_ceil_div(k, TK_KC) * tk_ceil_div(n, TK_NR) * (size_t)TK_KC * TK_NR;
-}
-
-size_t tk_gemm_workspace_size(void) { return (size_t)TK_MC * TK_KC; }
-
-void tk_pack_weights(const float *w, size_t n, size_t k, float *packed) {
-    size_t panels = tk_ceil_div(n, TK_NR);
-    size_t blocks = tk_ceil_div(k, TK_KC);
-    for (size_t pc = 0; pc < blocks; pc++) {
-        size_t k0 = pc * TK_KC;
-        size_t kc = k - k0 < TK_KC ? k - k0 : TK_KC;
-        for (size_t jp = 0; jp < panels; jp++) {
-            float *dst = packed + (pc * panels + jp) * (size_t)TK_KC * TK_NR;
-            for (size_t kk = 0; kk < TK_KC; kk++) {
-                for (size_t j = 0; j < TK_NR; j++) {
-                    size_t row = jp * TK_NR + j;
-                    dst[kk * TK_NR + j] = (kk < kc && row < n) ? w[row * k + k0 + kk] : 0.0f;
-                }
-            }
-        }
-    }
-}
+#include "gemm_internal.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#define TK_MR 12
+
 #define TK_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
-
-// Rows of an MC block are split into near-equal tiles of at most 12 (25 rows: 9 + 8 + 8, not 12 + 12 + 1), so a
-// short input (a query) does not pay for zero rows. Tile t of height R is packed at dst + start·kc as
-// p[kk·R + i] = a[(start + i)·lda + kk].
-static size_t tk_tile_rows(size_t mc, size_t tiles, size_t t, size_t start) { return (mc - start) / (tiles - t); }
-
-TK_AVX512 static void tk_pack_a(const float *a, size_t lda, size_t mc, size_t kc, float *dst) {
-    size_t tiles = tk_ceil_div(mc, TK_MR), start = 0;
-    for (size_t t = 0; t < tiles; t++) {
-        size_t rows = tk_tile_rows(mc, tiles, t, start);
-        float *p = dst + start * kc;
-        for (size_t kk = 0; kk < kc; kk++)
-            for (size_t i = 0; i < rows; i++) p[kk * rows + i] = a[(start + i) * lda + kk];
-        start += rows;
-    }
-}
 
 // One R × 32 tile (R ≤ 12, a constant after inlining): c (R × cols valid) = [c +] ap · bp [+ bias].
 TK_AVX512 static inline __attribute__((always_inline))
@@ -104,23 +59,23 @@ TK_AVX512 static void tk_micro(size_t kc, const float *restrict ap, const float 
     }
 }
 
-TK_AVX512 static void tk_gemm_avx512(const float *a, size_t lda, const float *packed, const float *bias,
+TK_AVX512 void tk_gemm_avx512(const float *a, size_t lda, const float *packed, const float *bias,
                                       size_t m, size_t n, size_t k, float *c, size_t ldc, float *work) {
-    size_t panels = tk_ceil_div(n, TK_NR);
-    size_t blocks = tk_ceil_div(k, TK_KC);
+    size_t panels = tk_gemm_ceil_div(n, TK_NR);
+    size_t blocks = tk_gemm_ceil_div(k, TK_KC);
     for (size_t pc = 0; pc < blocks; pc++) {
         size_t k0 = pc * TK_KC;
         size_t kc = k - k0 < TK_KC ? k - k0 : TK_KC;
         for (size_t ic = 0; ic < m; ic += TK_MC) {
             size_t mc = m - ic < TK_MC ? m - ic : TK_MC;
-            tk_pack_a(a + ic * lda + k0, lda, mc, kc, work);
+            tk_gemm_pack_a(a + ic * lda + k0, lda, mc, kc, TK_MR, work);
             for (size_t jp = 0; jp < panels; jp++) {
                 const float *bp = packed + (pc * panels + jp) * (size_t)TK_KC * TK_NR;
                 size_t j0 = jp * TK_NR;
                 size_t cols = n - j0 < TK_NR ? n - j0 : TK_NR;
-                size_t tiles = tk_ceil_div(mc, TK_MR), ip = 0;
+                size_t tiles = tk_gemm_ceil_div(mc, TK_MR), ip = 0;
                 for (size_t t = 0; t < tiles; t++) {
-                    size_t rows = tk_tile_rows(mc, tiles, t, ip);
+                    size_t rows = tk_gemm_tile_rows(mc, tiles, t, ip);
                     // The first tile of a panel prefetches the next panel (the other tiles reuse this one).
                     const float *next = t == 0 && jp + 1 < panels ? bp + (size_t)TK_KC * TK_NR : NULL;
                     tk_micro(kc, work + ip * kc, bp, c + (ic + ip) * ldc + j0, ldc, rows, cols, pc > 0,
@@ -132,15 +87,3 @@ TK_AVX512 static void tk_gemm_avx512(const float *a, size_t lda, const float *pa
     }
 }
 #endif
-
-int tk_gemm_packed(const float *a, size_t lda, const float *packed, const float *bias,
-                   size_t m, size_t n, size_t k, float *c, size_t ldc, float *work) {
-#if defined(__x86_64__)
-    if (tk_kernel_level() >= 2) {
-        tk_gemm_avx512(a, lda, packed, bias, m, n, k, c, ldc, work);
-        return 1;
-    }
-#endif
-    (void)a; (void)lda; (void)packed; (void)bias; (void)m; (void)n; (void)k; (void)c; (void)ldc; (void)work;
-    return 0;
-}

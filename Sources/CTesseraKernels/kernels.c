@@ -1,6 +1,7 @@
 #include "TesseraKernels.h"
 #include <math.h>
 #include <string.h>
+#include <stdlib.h>
 
 // Float reductions in these kernels are allowed to be reassociated so they vectorise.
 #pragma clang fp reassociate(on)
@@ -26,9 +27,10 @@
 #endif
 
 static int tk_level = -1;
+static int tk_detected = -1;
 
-int tk_kernel_level(void) {
-    int level = __atomic_load_n(&tk_level, __ATOMIC_RELAXED);
+int tk_detected_kernel_level(void) {
+    int level = __atomic_load_n(&tk_detected, __ATOMIC_RELAXED);
     if (level >= 0) return level;
     level = 0;
 #if defined(__x86_64__)
@@ -36,6 +38,48 @@ int tk_kernel_level(void) {
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) level = 2;
     else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) level = 1;
 #endif
+    __atomic_store_n(&tk_detected, level, __ATOMIC_RELAXED);
+    return level;
+}
+
+unsigned tk_cpu_features(void) {
+    unsigned f = 0;
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("sse4.2")) f |= TK_FEATURE_SSE42;
+    if (__builtin_cpu_supports("avx")) f |= TK_FEATURE_AVX;
+    if (__builtin_cpu_supports("avx2")) f |= TK_FEATURE_AVX2;
+    if (__builtin_cpu_supports("fma")) f |= TK_FEATURE_FMA;
+    if (__builtin_cpu_supports("f16c")) f |= TK_FEATURE_F16C;
+    if (__builtin_cpu_supports("avx512f")) f |= TK_FEATURE_AVX512F;
+    if (__builtin_cpu_supports("avx512bw")) f |= TK_FEATURE_AVX512BW;
+    if (__builtin_cpu_supports("avx512dq")) f |= TK_FEATURE_AVX512DQ;
+    if (__builtin_cpu_supports("avx512vl")) f |= TK_FEATURE_AVX512VL;
+    if (__builtin_cpu_supports("avx512bf16")) f |= TK_FEATURE_AVX512BF16;
+    if (__builtin_cpu_supports("avx512vnni")) f |= TK_FEATURE_AVX512VNNI;
+    if (__builtin_cpu_supports("avxvnni")) f |= TK_FEATURE_AVXVNNI;
+    if (__builtin_cpu_supports("sha")) f |= TK_FEATURE_SHA;
+#elif defined(__aarch64__)
+    f |= TK_FEATURE_NEON;
+#endif
+    return f;
+}
+
+int tk_requested_kernel_level(void) {
+    const char *v = getenv("TESSERA_CPU");
+    if (!v || !*v) return -1;
+    if (strcmp(v, "portable") == 0) return 0;
+    if (strcmp(v, "avx2") == 0) return 1;
+    if (strcmp(v, "avx512") == 0) return 2;
+    return -2;
+}
+
+int tk_kernel_level(void) {
+    int level = __atomic_load_n(&tk_level, __ATOMIC_RELAXED);
+    if (level >= 0) return level;
+    level = tk_detected_kernel_level();
+    int cap = tk_requested_kernel_level();
+    if (cap >= 0 && cap < level) level = cap;
     __atomic_store_n(&tk_level, level, __ATOMIC_RELAXED);
     return level;
 }

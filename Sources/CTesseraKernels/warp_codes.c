@@ -138,6 +138,68 @@ static void tw_score_codes_avx512(const float *q, size_t padded_dim, int bits, c
     }
 }
 
+// AVX2: the same dword-lane layout read as two 32-byte halves of 8 lanes (lane L = 8·half + l, so the prepared
+// query is the same). vpermps looks at the low 3 bits of each index only, so at 4 bits a 16-entry table is two
+// permutes (weights 0-7 and 8-15) and a blend on the field's top bit, moved to the sign bit by a left shift; at
+// 2 bits the 4 weights repeated twice make one permute enough. One accumulator per token, up to 4 tokens at once.
+__attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
+void tw_decode_tokens_avx2(int tokens, int bits, const float *q, const uint8_t *p0, size_t stride, size_t chunks,
+                           size_t full, __m256i tail0, __m256i tail1, __m256 wlo, __m256 whi, float base, float *out) {
+    const int fields = 32 / bits;
+    __m256 acc[4];
+    for (int i = 0; i < tokens; i++) acc[i] = _mm256_setzero_ps();
+    for (size_t c = 0; c < chunks; c++) {
+        const float *qc = q + c * 16 * (size_t)fields;
+        for (int h = 0; h < 2; h++) {
+            __m256i x[4];
+            for (int i = 0; i < tokens; i++) {
+                const int *p = (const int *)(p0 + (size_t)i * stride + 64 * c + 32 * h);
+                x[i] = c < full ? _mm256_loadu_si256((const __m256i *)p) : _mm256_maskload_epi32(p, h ? tail1 : tail0);
+            }
+            for (int f = 0; f < fields; f++) {
+                __m256 qv = _mm256_loadu_ps(qc + 16 * f + 8 * h);
+                for (int i = 0; i < tokens; i++) {
+                    __m256i idx = _mm256_srli_epi32(x[i], bits * f);
+                    __m256 v = _mm256_permutevar8x32_ps(wlo, idx);
+                    if (bits == 4) {
+                        __m256 sel = _mm256_castsi256_ps(_mm256_slli_epi32(x[i], 28 - 4 * f));
+                        v = _mm256_blendv_ps(v, _mm256_permutevar8x32_ps(whi, idx), sel);
+                    }
+                    acc[i] = _mm256_fmadd_ps(qv, v, acc[i]);
+                }
+            }
+        }
+    }
+    for (int i = 0; i < tokens; i++) {
+        __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(acc[i]), _mm256_extractf128_ps(acc[i], 1));
+        s4 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+        s4 = _mm_add_ss(s4, _mm_movehdup_ps(s4));
+        out[i] = base + _mm_cvtss_f32(s4);
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void tw_score_codes_avx2(const float *q, size_t padded_dim, int bits, const float *weights,
+                                const uint8_t *codes, size_t count, float base, float *out) {
+    size_t groups = padded_dim / tw_group_dims(bits), stride = groups * 16;
+    size_t chunks = (groups + 3) / 4, full = groups / 4;
+    int valid = (int)(4 * (groups % 4));   // dword lanes of the last, partial chunk
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i tail0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(valid), lane);
+    __m256i tail1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(valid - 8), lane);
+    size_t t = 0;
+    if (bits == 4) {
+        __m256 wlo = _mm256_loadu_ps(weights), whi = _mm256_loadu_ps(weights + 8);
+        for (; t + 4 <= count; t += 4) tw_decode_tokens_avx2(4, 4, q, codes + t * stride, stride, chunks, full, tail0, tail1, wlo, whi, base, out + t);
+        for (; t < count; t++) tw_decode_tokens_avx2(1, 4, q, codes + t * stride, stride, chunks, full, tail0, tail1, wlo, whi, base, out + t);
+    } else {
+        __m128 w4 = _mm_loadu_ps(weights);
+        __m256 w = _mm256_set_m128(w4, w4);
+        for (; t + 4 <= count; t += 4) tw_decode_tokens_avx2(4, 2, q, codes + t * stride, stride, chunks, full, tail0, tail1, w, w, base, out + t);
+        for (; t < count; t++) tw_decode_tokens_avx2(1, 2, q, codes + t * stride, stride, chunks, full, tail0, tail1, w, w, base, out + t);
+    }
+}
+
 static int tw_has_avx512bw(void) {
     static int cached = -1;
     int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
@@ -149,6 +211,15 @@ static int tw_has_avx512bw(void) {
 }
 #endif
 
+// 2: AVX-512BW decoding, 1: AVX2, 0: portable. Both vector variants read the prepared (lane-ordered) query.
+static int tw_decode_level(void) {
+#if defined(__x86_64__)
+    if (tw_has_avx512bw()) return 2;
+    if (tk_kernel_level() >= 1) return 1;
+#endif
+    return 0;
+}
+
 size_t tw_prepared_query_count(size_t padded_dim, int bits) {
     size_t g = tw_group_dims(bits), groups = padded_dim / g;
     return (groups + 3) / 4 * 4 * g;
@@ -157,7 +228,7 @@ size_t tw_prepared_query_count(size_t padded_dim, int bits) {
 void tw_prepare_query(const float *q, size_t padded_dim, int bits, float *out) {
     size_t count = tw_prepared_query_count(padded_dim, bits);
 #if defined(__x86_64__)
-    if (tw_has_avx512bw()) {
+    if (tw_decode_level() > 0) {
         size_t groups = padded_dim / tw_group_dims(bits), fields = 32 / (size_t)bits;
         for (size_t c = 0; c * 4 < groups; c++)
             for (size_t f = 0; f < fields; f++)
@@ -175,7 +246,11 @@ void tw_prepare_query(const float *q, size_t padded_dim, int bits, float *out) {
 void tw_score_codes(const float *q, size_t padded_dim, int bits, const float *weights,
                     const uint8_t *codes, size_t count, float base, float *out) {
 #if defined(__x86_64__)
-    if (tw_has_avx512bw()) { tw_score_codes_avx512(q, padded_dim, bits, weights, codes, count, base, out); return; }
+    switch (tw_decode_level()) {
+    case 2: tw_score_codes_avx512(q, padded_dim, bits, weights, codes, count, base, out); return;
+    case 1: tw_score_codes_avx2(q, padded_dim, bits, weights, codes, count, base, out); return;
+    default: break;
+    }
 #endif
     tw_score_codes_generic(q, padded_dim, bits, weights, codes, count, base, out);
 }

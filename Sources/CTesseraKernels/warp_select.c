@@ -39,10 +39,42 @@ found:
 }
 #endif
 
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static void tw_argmax_avx2(const float *row, size_t cols, int32_t *idx, float *val) {
+    if (cols < 32) { tw_argmax_generic(row, cols, idx, val); return; }
+    __m256 m0 = _mm256_loadu_ps(row), m1 = _mm256_loadu_ps(row + 8);
+    size_t c = 16;
+    for (; c + 16 <= cols; c += 16) {
+        m0 = _mm256_max_ps(m0, _mm256_loadu_ps(row + c));
+        m1 = _mm256_max_ps(m1, _mm256_loadu_ps(row + c + 8));
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, _mm256_max_ps(m0, m1));
+    float b = lanes[0];
+    for (int i = 1; i < 8; i++) if (lanes[i] > b) b = lanes[i];
+    for (; c < cols; c++) if (row[c] > b) b = row[c];
+    __m256 target = _mm256_set1_ps(b);
+    size_t pos = 0;
+    for (c = 0; c + 8 <= cols; c += 8) {
+        int hit = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(row + c), target, _CMP_EQ_OQ));
+        if (hit) { pos = c + (size_t)__builtin_ctz((unsigned)hit); goto found; }
+    }
+    for (; c < cols; c++) if (row[c] == b) { pos = c; goto found; }
+    // No lane equals the maximum (a NaN row): first position, as the portable loop would keep it.
+    tw_argmax_generic(row, cols, idx, val);
+    return;
+found:
+    *idx = (int32_t)pos;
+    if (val) *val = b;
+}
+#endif
+
 void tw_argmax_rows(const float *s, size_t rows, size_t cols, size_t ld, int32_t *idx, float *val) {
     for (size_t r = 0; r < rows; r++) {
 #if defined(__x86_64__)
         if (tk_kernel_level() >= 2) { tw_argmax_avx512(s + r * ld, cols, idx + r, val ? val + r : NULL); continue; }
+        if (tk_kernel_level() == 1) { tw_argmax_avx2(s + r * ld, cols, idx + r, val ? val + r : NULL); continue; }
 #endif
         tw_argmax_generic(s + r * ld, cols, idx + r, val ? val + r : NULL);
     }
@@ -79,6 +111,25 @@ static inline void tw_offer(float *hv, int32_t *hi, size_t *count, size_t keep, 
         tw_sift_down(hv, hi, keep, 0);
     }
 }
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static size_t tw_select_scan_avx2(const float *scores, size_t n, size_t keep, float *hv, int32_t *hi) {
+    size_t count = 0, c = 0;
+    for (; c < n && count < keep; c++) tw_offer(hv, hi, &count, keep, scores[c], (int32_t)c);
+    for (; c < n && (c & 7); c++) tw_offer(hv, hi, &count, keep, scores[c], (int32_t)c);
+    for (; c + 8 <= n; c += 8) {
+        unsigned m = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(scores + c), _mm256_set1_ps(hv[0]), _CMP_GT_OQ));
+        while (m) {
+            unsigned j = (unsigned)__builtin_ctz(m);
+            m &= m - 1;
+            tw_offer(hv, hi, &count, keep, scores[c + j], (int32_t)(c + j));
+        }
+    }
+    for (; c < n; c++) tw_offer(hv, hi, &count, keep, scores[c], (int32_t)c);
+    return count;
+}
+#endif
 
 #if defined(__x86_64__)
 __attribute__((target("avx512f")))
@@ -118,9 +169,29 @@ static float tw_normal_quantile(float p) {
     return t - (2.515517f + 0.802853f * t + 0.010328f * t * t) / (1.0f + 1.432788f * t + 0.189269f * t * t + 0.001308f * t * t * t);
 }
 
+// Row statistics (sum and sum of squares) and the compress pass of the prefilter, per CPU variant. The compress
+// pass writes the scores > t and their indices in index order and returns how many; it returns cap + 1 as soon as
+// more than cap − 16 have passed (the caller raises the threshold).
+static void tw_row_stats_generic(const float *s, size_t n, float *sum, float *sumsq) {
+    float a = 0, b = 0;
+    for (size_t c = 0; c < n; c++) { a += s[c]; b += s[c] * s[c]; }
+    *sum = a; *sumsq = b;
+}
+
+static size_t tw_compress_generic(const float *s, size_t n, float t, float *vals, int32_t *ids, size_t cap) {
+    size_t m = 0;
+    for (size_t c = 0; c < n; c++) {
+        if (s[c] > t) {
+            if (m >= cap) return cap + 1;
+            vals[m] = s[c]; ids[m] = (int32_t)c; m++;
+        }
+    }
+    return m;
+}
+
+#if defined(__x86_64__)
 __attribute__((target("avx512f")))
-static size_t tw_select_prefiltered_avx512(const float *scores, size_t n, size_t keep, float *val, int32_t *idx) {
-    if (n < 2048 || keep * 8 > n || keep > 512) return 0;
+static void tw_row_stats_avx512(const float *scores, size_t n, float *sum, float *sumsq) {
     __m512 s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps();
     size_t c = 0;
     for (; c + 16 <= n; c += 16) {
@@ -128,36 +199,103 @@ static size_t tw_select_prefiltered_avx512(const float *scores, size_t n, size_t
         s1 = _mm512_add_ps(s1, v);
         s2 = _mm512_fmadd_ps(v, v, s2);
     }
-    float sum = _mm512_reduce_add_ps(s1), sumsq = _mm512_reduce_add_ps(s2);
-    for (; c < n; c++) { sum += scores[c]; sumsq += scores[c] * scores[c]; }
+    float a = _mm512_reduce_add_ps(s1), b = _mm512_reduce_add_ps(s2);
+    for (; c < n; c++) { a += scores[c]; b += scores[c] * scores[c]; }
+    *sum = a; *sumsq = b;
+}
+
+__attribute__((target("avx512f")))
+static size_t tw_compress_avx512(const float *scores, size_t n, float threshold, float *vals, int32_t *ids, size_t cap) {
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512 t = _mm512_set1_ps(threshold);
+    size_t m = 0, c = 0;
+    for (; c + 16 <= n; c += 16) {
+        if (m > cap - 16) return cap + 1;
+        __m512 v = _mm512_loadu_ps(scores + c);
+        __mmask16 k = _mm512_cmp_ps_mask(v, t, _CMP_GT_OQ);
+        _mm512_storeu_ps(vals + m, _mm512_maskz_compress_ps(k, v));
+        _mm512_storeu_si512((void *)(ids + m), _mm512_maskz_compress_epi32(k, _mm512_add_epi32(lane, _mm512_set1_epi32((int)c))));
+        m += (size_t)__builtin_popcount((unsigned)k);
+    }
+    for (; c < n; c++) {
+        if (scores[c] > threshold) {
+            if (m >= cap) return cap + 1;
+            vals[m] = scores[c]; ids[m] = (int32_t)c; m++;
+        }
+    }
+    return m;
+}
+
+__attribute__((target("avx2,fma")))
+static void tw_row_stats_avx2(const float *scores, size_t n, float *sum, float *sumsq) {
+    __m256 s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps(), s4 = _mm256_setzero_ps();
+    size_t c = 0;
+    for (; c + 16 <= n; c += 16) {
+        __m256 v = _mm256_loadu_ps(scores + c), w = _mm256_loadu_ps(scores + c + 8);
+        s1 = _mm256_add_ps(s1, v); s3 = _mm256_add_ps(s3, w);
+        s2 = _mm256_fmadd_ps(v, v, s2); s4 = _mm256_fmadd_ps(w, w, s4);
+    }
+    float a1[8], a2[8];
+    _mm256_storeu_ps(a1, _mm256_add_ps(s1, s3));
+    _mm256_storeu_ps(a2, _mm256_add_ps(s2, s4));
+    float a = 0, b = 0;
+    for (int i = 0; i < 8; i++) { a += a1[i]; b += a2[i]; }
+    for (; c < n; c++) { a += scores[c]; b += scores[c] * scores[c]; }
+    *sum = a; *sumsq = b;
+}
+
+// Few scores pass (about 2.5·keep of n), so a movemask per 16 scores and a bit loop over the rare hits is
+// enough without a compress instruction.
+__attribute__((target("avx2,fma")))
+static size_t tw_compress_avx2(const float *scores, size_t n, float threshold, float *vals, int32_t *ids, size_t cap) {
+    const __m256 t = _mm256_set1_ps(threshold);
+    size_t m = 0, c = 0;
+    for (; c + 16 <= n; c += 16) {
+        unsigned bitsv = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(scores + c), t, _CMP_GT_OQ))
+            | ((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(scores + c + 8), t, _CMP_GT_OQ)) << 8);
+        if (!bitsv) continue;
+        if (m > cap - 16) return cap + 1;
+        while (bitsv) {
+            unsigned j = (unsigned)__builtin_ctz(bitsv);
+            bitsv &= bitsv - 1;
+            vals[m] = scores[c + j]; ids[m] = (int32_t)(c + j); m++;
+        }
+    }
+    for (; c < n; c++) {
+        if (scores[c] > threshold) {
+            if (m >= cap) return cap + 1;
+            vals[m] = scores[c]; ids[m] = (int32_t)c; m++;
+        }
+    }
+    return m;
+}
+#endif
+
+static size_t tw_select_prefiltered(int level, const float *scores, size_t n, size_t keep, float *val, int32_t *idx) {
+    if (n < 2048 || keep * 8 > n || keep > 512) return 0;
+    float sum, sumsq;
+#if defined(__x86_64__)
+    if (level == 2) tw_row_stats_avx512(scores, n, &sum, &sumsq);
+    else if (level == 1) tw_row_stats_avx2(scores, n, &sum, &sumsq);
+    else
+#endif
+        tw_row_stats_generic(scores, n, &sum, &sumsq);
     float mean = sum / (float)n, var = sumsq / (float)n - mean * mean;
     float sigma = var > 0 ? sqrtf(var) : 0;
     float z = tw_normal_quantile(2.5f * (float)keep / (float)n);
     float vals[TW_PREFILTER_CAP];
     int32_t ids[TW_PREFILTER_CAP];
-    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     size_t m = 0;
     int ok = 0;
     for (int attempt = 0; attempt < 4 && !ok; attempt++) {
         float threshold = mean + z * sigma;
-        const __m512 t = _mm512_set1_ps(threshold);
-        m = 0;
-        int overflow = 0;
-        for (c = 0; c + 16 <= n; c += 16) {
-            if (m > TW_PREFILTER_CAP - 16) { overflow = 1; break; }
-            __m512 v = _mm512_loadu_ps(scores + c);
-            __mmask16 k = _mm512_cmp_ps_mask(v, t, _CMP_GT_OQ);
-            _mm512_storeu_ps(vals + m, _mm512_maskz_compress_ps(k, v));
-            _mm512_storeu_si512((void *)(ids + m), _mm512_maskz_compress_epi32(k, _mm512_add_epi32(lane, _mm512_set1_epi32((int)c))));
-            m += (size_t)__builtin_popcount((unsigned)k);
-        }
-        for (; !overflow && c < n; c++) {
-            if (scores[c] > threshold) {
-                if (m >= TW_PREFILTER_CAP) { overflow = 1; break; }
-                vals[m] = scores[c]; ids[m] = (int32_t)c; m++;
-            }
-        }
-        if (overflow) z += 0.5f;
+#if defined(__x86_64__)
+        if (level == 2) m = tw_compress_avx512(scores, n, threshold, vals, ids, TW_PREFILTER_CAP);
+        else if (level == 1) m = tw_compress_avx2(scores, n, threshold, vals, ids, TW_PREFILTER_CAP);
+        else
+#endif
+            m = tw_compress_generic(scores, n, threshold, vals, ids, TW_PREFILTER_CAP);
+        if (m > TW_PREFILTER_CAP) z += 0.5f;
         else if (m < keep) z -= 0.75f;
         else ok = 1;
         if (sigma == 0) break;
@@ -193,11 +331,12 @@ void tw_select_top(const float *scores, size_t n, size_t keep, int32_t *idx, flo
     float *hv = val;
     int32_t *hi = idx;
     size_t count;
+    int level = tk_kernel_level();
+    if (tw_select_prefiltered(level, scores, n, keep, val, idx) == keep) return;  // already best first
 #if defined(__x86_64__)
-    if (tk_kernel_level() >= 2) {
-        if (tw_select_prefiltered_avx512(scores, n, keep, val, idx) == keep) return;  // already best first
-        count = tw_select_scan_avx512(scores, n, keep, hv, hi);
-    } else
+    if (level == 2) count = tw_select_scan_avx512(scores, n, keep, hv, hi);
+    else if (level == 1) count = tw_select_scan_avx2(scores, n, keep, hv, hi);
+    else
 #endif
     {
         count = 0;

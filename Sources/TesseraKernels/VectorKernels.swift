@@ -45,8 +45,8 @@ public enum VectorKernels {
     }
 
     /// `out = softmax(scale · Q Kᵀ) V` for one head of one sequence (rows of q, k, v with stride `ld`,
-    /// of out with stride `ldo`). Returns false, doing nothing, where no fast kernel exists (no AVX-512,
-    /// head size not a multiple of 32): the caller then uses BLAS.
+    /// of out with stride `ldo`). Returns false, doing nothing, where no fast kernel exists (a portable CPU, or a
+    /// head size that is not a multiple of 32 on AVX-512 / 16 on AVX2): the caller then uses BLAS.
     @inlinable public static func attentionHead(
         q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, ld: Int, length: Int, headSize: Int,
         scale: Float, out: UnsafeMutablePointer<Float>, ldo: Int, scratch: UnsafeMutablePointer<Float>

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TesseraKernels
 
 /// The `tessera` command-line tool: thin shells over the library.
 @main
@@ -7,11 +8,15 @@ struct Tessera: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "Neural text retrieval in Swift: tokenize, embed and search with Hugging Face encoders.",
-        subcommands: [TokenizeCommand.self, EmbedCommand.self, IndexCommand.self, SearchCommand.self, EvalCommand.self, BEIRCommand.self, AdaptCommand.self, NearestCommand.self, ModelsCommand.self]
+        subcommands: [TokenizeCommand.self, EmbedCommand.self, IndexCommand.self, SearchCommand.self, EvalCommand.self, BEIRCommand.self, AdaptCommand.self, NearestCommand.self, ModelsCommand.self, DoctorCommand.self]
     )
 
     /// Runs the tool; every error becomes one line on stderr and exit status 1.
     static func main() {
+        if let problem = KernelDispatch.current.requestError {
+            FileHandle.standardError.write(Data("tessera: error: \(problem)\n".utf8))
+            Foundation.exit(1)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -113,8 +113,8 @@ func buildSmallWARPIndex(path: String, documents: Int, dimension d: Int, paramet
 @Suite struct WARPKMeansTests {
     /// The bfloat16-screened assignment finds the fp32 nearest centroid: its inner product (in double) is never
     /// below the plain GEMM + argmax choice's, for odd dimensions, partial centroid panels and blocks of points.
-    @Test(arguments: [(2000, 300, 64), (700, 33, 7), (1500, 1000, 384)])
-    func screenedAssignmentFindsTheNearestCentroid(shape: (Int, Int, Int)) {
+    @Test(arguments: [(2000, 300, 64), (700, 33, 7), (1500, 1000, 384)], [CentroidScreening.bfloat16, .int16])
+    func screenedAssignmentFindsTheNearestCentroid(shape: (Int, Int, Int), screening: CentroidScreening) {
         let (count, k, d) = shape
         var rng = SplitMix64(seed: UInt64(count + k + d))
         func unitRows(_ n: Int) -> [Float] {
@@ -131,9 +131,10 @@ func buildSmallWARPIndex(path: String, documents: Int, dimension d: Int, paramet
         var screenedScores = [Float](repeating: 0, count: count)
         centroids.withUnsafeBufferPointer { c in
             points.withUnsafeBufferPointer { p in
-                Assigner(centroids: c.baseAddress!, k: k, dimension: d, threads: 2, screen: true)
-                    .assign(points: p.baseAddress!, count: count, into: &screened, scores: &screenedScores)
-                Assigner(centroids: c.baseAddress!, k: k, dimension: d, threads: 2, screen: false)
+                let assigner = Assigner(centroids: c.baseAddress!, k: k, dimension: d, threads: 2, screening: screening)
+                #expect(assigner.screening == (screening.isAvailable ? screening : .none))
+                assigner.assign(points: p.baseAddress!, count: count, into: &screened, scores: &screenedScores)
+                Assigner(centroids: c.baseAddress!, k: k, dimension: d, threads: 2, screening: .none)
                     .assign(points: p.baseAddress!, count: count, into: &plain, scores: nil)
             }
         }

@@ -56,6 +56,49 @@ import Testing
         #expect(worst <= 1)
     }
 
+    /// int16 scoring (AVX2 stage 1 and build screen; the portable loop at TESSERA_CPU=portable): every score is
+    /// within tw_int16_error_bound · ‖q‖‖c‖ of the fp32 dot product, for partial panels, odd dimensions, rows that
+    /// leave partial register tiles, zero vectors and vectors of very different norms; nothing is written past K.
+    @Test(arguments: [(1, 32, 8), (5, 33, 7), (4, 64, 384), (13, 100, 48), (25, 1000, 384), (40, 70, 31), (3, 17, 1)])
+    func int16CentroidScoresStayWithinTheirBound(shape: (Int, Int, Int)) {
+        let (n, k, d) = shape
+        var rng = SplitMix64(seed: UInt64(n * 7919 + k * 31 + d))
+        var centroids = (0..<(k * d)).map { _ in Self.uniform(&rng) }
+        var q = (0..<(n * d)).map { _ in Self.uniform(&rng) * 3 }
+        for j in 0..<d { centroids[j] = 0 }                          // a zero centroid scores 0
+        if n > 1 { for j in 0..<d { q[d + j] *= 1e-3 } }            // a tiny query row keeps its precision
+        var packed = [Int16](repeating: 0, count: tw_packed_centroids_count(k, d))
+        var scales = [Float](repeating: 0, count: k)
+        tw_pack_centroids_i16(centroids, k, d, &packed, &scales)
+        var pairs = [UInt32](repeating: 0, count: n * ((d + 1) / 2))
+        var rowScales = [Float](repeating: 0, count: n)
+        tw_query_to_i16_pairs(q, n, d, &pairs, &rowScales)
+        let ldc = k + 3
+        var scores = [Float](repeating: .nan, count: n * ldc)
+        let panels = (k + 31) / 32
+        tw_centroid_scores_i16(pairs, rowScales, n, d, packed, scales, k, &scores, ldc, 0, panels / 2)
+        tw_centroid_scores_i16(pairs, rowScales, n, d, packed, scales, k, &scores, ldc, panels / 2, panels)
+        let eps = tw_int16_error_bound(d)
+        var worst: Float = 0
+        for i in 0..<n {
+            var qNorm: Double = 0
+            for j in 0..<d { qNorm += Double(q[i * d + j] * q[i * d + j]) }
+            for c in 0..<k {
+                var exact: Double = 0, cNorm: Double = 0
+                for j in 0..<d {
+                    exact += Double(q[i * d + j]) * Double(centroids[c * d + j])
+                    cNorm += Double(centroids[c * d + j] * centroids[c * d + j])
+                }
+                let bound = Float(Double(eps) * (qNorm * cNorm).squareRoot()) + 1e-7
+                worst = max(worst, abs(scores[i * ldc + c] - Float(exact)) / bound)
+            }
+            #expect(scores[i * ldc] == 0)
+            for c in k..<ldc { #expect(scores[i * ldc + c].isNaN) }
+        }
+        #expect(worst <= 1, "worst error / bound \(worst)")
+        #expect(eps < 1.0 / 256, "int16 screening is tighter than bfloat16 (ε \(eps))")
+    }
+
     /// The selection (prefiltered for large inputs: threshold from mean and spread, retried when too few or too
     /// many pass) equals a full sort by score, best first, lower index first on ties, for normal-ish, tied, sorted,
     /// constant, long-tailed and outlier-heavy inputs.

@@ -1,3 +1,4 @@
+import CTesseraKernels
 import Foundation
 import Testing
 @testable import TesseraKernels
@@ -32,6 +33,42 @@ import Testing
             for j in n..<ldc { #expect(c[i * ldc + j] == 7, "padding columns untouched") }
         }
         #expect(worst < 1e-4, "max diff \(worst) (packed kernel: \(linear.usesPackedKernel))")
+        #expect(linear.usesPackedKernel == (tk_kernel_level() >= 1))
+    }
+}
+
+@Suite struct PackedGEMMOrderTests {
+    /// Every packed-GEMM variant (AVX-512 12 × 32, AVX2 6 × 16) accumulates each output in one order: bias, then one
+    /// FMA per k within a 256-wide k block, each later block's partial sum added to the output. So each is
+    /// bit-identical to this scalar replay of that order, and therefore to the others, whichever machine runs it.
+    @Test(arguments: [(1, 5, 3), (7, 33, 300), (25, 64, 513), (97, 40, 256)])
+    func equalsTheScalarReplayBitForBit(shape: (Int, Int, Int)) {
+        guard tk_kernel_level() >= 1 else { return }  // BLAS runs instead: its order is its own
+        let (m, n, k) = shape
+        var rng = SplitMix(seed: UInt64(m * 31 + n * 7 + k))
+        let a = (0..<(m * k)).map { _ in rng.nextFloat() }
+        let w = (0..<(n * k)).map { _ in rng.nextFloat() }
+        let bias = (0..<n).map { _ in rng.nextFloat() }
+        let storage = FloatBuffer(capacity: n * k)
+        storage.pointer.update(from: w, count: n * k)
+        let linear = LinearWeights(weight: storage.pointer, outputs: n, inputs: k, owner: storage)
+        var c = [Float](repeating: 0, count: m * n)
+        c.withUnsafeMutableBufferPointer {
+            linear.apply(a, lda: k, rows: m, bias: bias, into: $0.baseAddress!, ldc: n, workspace: FloatBuffer())
+        }
+        var mismatches = 0
+        for i in 0..<m {
+            for j in 0..<n {
+                var out: Float = 0
+                for k0 in stride(from: 0, to: k, by: 256) {
+                    var acc: Float = k0 == 0 ? bias[j] : 0
+                    for p in k0..<min(k, k0 + 256) { acc = acc.addingProduct(a[i * k + p], w[j * k + p]) }
+                    out = k0 == 0 ? acc : out + acc
+                }
+                if out.bitPattern != c[i * n + j].bitPattern { mismatches += 1 }
+            }
+        }
+        #expect(mismatches == 0, "\(mismatches) of \(m * n) outputs differ from the scalar replay")
     }
 }
 
@@ -66,7 +103,10 @@ struct SplitMix {
                                             scratch: scratch.pointer)
             }
         }
-        guard ran else { return }  // no AVX-512 here: the encoder uses BLAS, covered by the parity tests
+        // Portable CPUs (or TESSERA_CPU=portable) have no fused kernel: the encoder uses BLAS there, covered by the
+        // parity tests run at that level.
+        #expect(ran == (tk_kernel_level() >= 1))
+        guard ran else { return }
         var worst: Double = 0
         for i in 0..<length {
             var scores = (0..<length).map { j in (0..<dh).reduce(0.0) { $0 + Double(qkv[i * ld + $1]) * Double(qkv[j * ld + 64 + $1]) } * Double(scale) }

@@ -1,3 +1,4 @@
+import CTesseraKernels
 import Foundation
 import Testing
 @testable import TesseraKernels
@@ -102,4 +103,16 @@ import Testing
 struct PointerBox: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Int>
     init(_ p: UnsafeMutablePointer<Int>) { pointer = p }
+}
+
+@Suite struct KernelDispatchTests {
+    /// The active level is the detected one capped by TESSERA_CPU (this suite runs once per level in Scripts/test.sh).
+    @Test func activeLevelIsTheDetectedOneCappedByTheEnvironment() {
+        let info = KernelDispatch.current
+        let cap = info.requested.flatMap { name in KernelDispatch.Level.allCases.first { $0.name == name } }
+        #expect(info.active == min(info.detected, cap ?? info.detected))
+        #expect(info.supportedLevels.contains(info.active))
+        #expect(Int(tk_kernel_level()) == info.active.rawValue)
+        if info.detected >= .avx2 { #expect(info.features.contains("avx2") && info.features.contains("fma")) }
+    }
 }

@@ -139,14 +139,17 @@ func expectSameRanking(_ got: [ScoredDocument], _ exact: [ScoredDocument], toler
         for r in results { #expect(r == serial) }
     }
 
-    /// CPUs without AVX512-BF16 score centroids with the fp32 GEMM; with every centroid probed both paths decode
-    /// the same postings against fp32-rescored centroids, so they return the same ranking and scores.
-    @Test func floatAndBFloat16CentroidScoringAgree() throws {
+    /// Stage 1 in bfloat16 (AVX512-BF16), int16 (AVX2) or fp32: with every centroid probed each path decodes the
+    /// same postings against fp32-rescored centroids, so they return the same ranking and scores. With the default
+    /// n_probe the screened paths probe the same centroids as fp32 unless two centroid scores are near-tied.
+    @Test(arguments: [CentroidScreening.bfloat16, .int16])
+    func screenedAndFloatCentroidScoringAgree(screening: CentroidScreening) throws {
         let f = try WARPFixture(documents: 60, centroids: 40)
         defer { f.remove() }
         let index = try WARPIndex(path: f.root + "/warp")
-        let fast = WARPEngine(index: index), portable = WARPEngine(index: index, bfloat16: false)
-        #expect(portable.floatScorer != nil && portable.packedCentroids.isEmpty)
+        let fast = WARPEngine(index: index, screening: screening), portable = WARPEngine(index: index, screening: .none)
+        #expect(fast.screening == (screening.isAvailable ? screening : .none))
+        #expect(portable.floatScorer != nil && portable.packedCentroids.isEmpty && portable.int16Centroids.isEmpty)
         for seed in 1...4 as ClosedRange<UInt64> {
             let q = f.query(seed: seed)
             var p = WARPSearchParameters()

@@ -25,8 +25,31 @@ void tk_dot_gather(const float *q, const float *base, size_t dim, const int32_t 
 void tk_mean_rows(const float *x, size_t rows, size_t cols, float *out);
 /// The GELU of one value through the same vectorised erf (for tests).
 float tk_gelu_scalar(float x);
-/// Which variant runs: 2 = AVX-512, 1 = AVX2+FMA, 0 = portable.
+/// Which variant runs: 2 = AVX-512, 1 = AVX2+FMA, 0 = portable. The best the CPU supports, capped by the
+/// environment variable TESSERA_CPU (`portable`, `avx2`, `avx512`; read once per process), so every path can be
+/// tested on a machine that supports it.
 int tk_kernel_level(void);
+/// CPU feature bits of tk_cpu_features().
+#define TK_FEATURE_SSE42 0x1u
+#define TK_FEATURE_AVX 0x2u
+#define TK_FEATURE_AVX2 0x4u
+#define TK_FEATURE_FMA 0x8u
+#define TK_FEATURE_F16C 0x10u
+#define TK_FEATURE_AVX512F 0x20u
+#define TK_FEATURE_AVX512BW 0x40u
+#define TK_FEATURE_AVX512DQ 0x80u
+#define TK_FEATURE_AVX512VL 0x100u
+#define TK_FEATURE_AVX512BF16 0x200u
+#define TK_FEATURE_AVX512VNNI 0x400u
+#define TK_FEATURE_AVXVNNI 0x800u
+#define TK_FEATURE_SHA 0x1000u
+#define TK_FEATURE_NEON 0x2000u
+/// The instruction-set extensions this CPU reports (TK_FEATURE_* bits), whatever TESSERA_CPU says.
+unsigned tk_cpu_features(void);
+/// The best variant this CPU supports, ignoring TESSERA_CPU.
+int tk_detected_kernel_level(void);
+/// The cap TESSERA_CPU asks for: −1 when unset, 0/1/2 for portable/avx2/avx512, −2 for an unknown value.
+int tk_requested_kernel_level(void);
 /// Converts IEEE half-precision values to float.
 void tk_f16_to_f32(const uint16_t *src, float *dst, size_t n);
 /// Converts bfloat16 values to float.

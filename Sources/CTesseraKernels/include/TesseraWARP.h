@@ -81,3 +81,26 @@ float tw_dot_bf16_row(const float *q, const uint16_t *row, size_t dim);
 void tw_assign_screened(const float *x, size_t n, size_t dim, uint32_t *pairs, const uint16_t *packed, const float *centroids,
                         float max_norm, size_t k, float *scores, int32_t *out, float *best_scores);
 #endif
+
+#ifndef TESSERA_WARP_INT16_H
+#define TESSERA_WARP_INT16_H
+/// Whether stage 1 and the build's assignment screen use int16 products (AVX2 CPUs without AVX512-BF16; see
+/// centroid_scores_i16.c). Capped by TESSERA_CPU like every kernel.
+int tw_has_int16_scoring(void);
+/// The relative error bound ε of an int16 score: |score − ⟨q, c⟩| ≤ ε·‖q‖·‖c‖.
+float tw_int16_error_bound(size_t dim);
+/// Packs K × dim float centroids as int16 (tw_packed_centroids_count(k, dim) elements, panels of 32, dimensions in
+/// pairs), each centroid scaled to norm 32,000; inverse_scales[c] (K floats) undoes the scale (0 for a zero centroid).
+void tw_pack_centroids_i16(const float *centroids, size_t k, size_t dim, int16_t *packed, float *inverse_scales);
+/// n query rows as int16 pairs (ceil(dim/2) words per row, low half: even dimension) and their inverse scales.
+void tw_query_to_i16_pairs(const float *q, size_t n, size_t dim, uint32_t *out, float *inverse_scales);
+/// scores[i·ldc + c] ≈ ⟨q_i, centroid c⟩ (within tw_int16_error_bound) for the centroids of panels
+/// [panel_begin, panel_end) and every query row i < n.
+void tw_centroid_scores_i16(const uint32_t *q_pairs, const float *q_inverse_scales, size_t n, size_t dim,
+                            const int16_t *packed, const float *inverse_scales, size_t k, float *scores, size_t ldc,
+                            size_t panel_begin, size_t panel_end);
+/// tw_assign_screened with int16 screening: `pairs` has room for n·ceil(dim/2) words and `inverse_scales` for n floats.
+void tw_assign_screened_i16(const float *x, size_t n, size_t dim, uint32_t *pairs, float *inverse_scales,
+                            const int16_t *packed, const float *centroid_inverse_scales, const float *centroids,
+                            float max_norm, size_t k, float *scores, int32_t *out, float *best_scores);
+#endif

@@ -66,40 +66,90 @@ public enum KMeans {
     }
 }
 
+/// How nearest-centroid scores are screened before the exact fp32 rescoring of the few candidates near the best.
+public enum CentroidScreening: Sendable, CaseIterable {
+    /// bfloat16 products (AVX512-BF16 only).
+    case bfloat16
+    /// int16 products with one scale per vector (AVX2: `vpmaddwd`); see `tw_int16_error_bound`.
+    case int16
+    /// No screening: every score in fp32 (the packed GEMM, or BLAS).
+    case none
+
+    /// The fastest screening this CPU runs (capped by `TESSERA_CPU`).
+    public static var best: CentroidScreening {
+        if tw_has_bf16_dot() != 0 { return .bfloat16 }
+        if tw_has_int16_scoring() != 0 { return .int16 }
+        return .none
+    }
+
+    /// Whether this CPU can run it.
+    public var isAvailable: Bool {
+        switch self {
+        case .bfloat16: return tw_has_bf16_dot() != 0
+        case .int16: return tk_kernel_level() >= 1
+        case .none: return true
+        }
+    }
+}
+
 /// Assigns points to their nearest centroid (largest inner product); reusable across calls (one scratch set per
-/// worker). On CPUs with AVX512-BF16 the scores are screened in bfloat16 and the few centroids within the
-/// screening error of the best are rescored in fp32 (`tw_assign_screened`), which gives the fp32 argmax at about
-/// half the cost; elsewhere a packed fp32 GEMM and an argmax.
+/// worker). Scores are screened in reduced precision where the CPU does that fast (``CentroidScreening``) and the
+/// few centroids within the screening error of the best are rescored in fp32 (`tw_assign_screened`,
+/// `tw_assign_screened_i16`), which gives the fp32 argmax at about half the cost; otherwise a packed fp32 GEMM and
+/// an argmax.
 public final class Assigner: @unchecked Sendable {
-    /// The packed fp32 GEMM (only when not screening in bfloat16).
+    /// The packed fp32 GEMM (only when not screening).
     let linear: LinearWeights?
     let k: Int
     let d: Int
     let threads: Int
+    /// The screening in use.
+    public let screening: CentroidScreening
     /// Most points one ``assignRows(worker:points:count:into:scores:)`` call takes.
     public let rowsPerBlock: Int
     private let scratch: [(FloatBuffer, FloatBuffer)]
     private let owner: FloatBuffer
-    /// bfloat16 screening: packed centroids, largest centroid norm, per-worker query pairs.
+    /// Screening: packed centroids (bfloat16 bits or int16 values), int16 inverse scales, largest centroid norm,
+    /// per-worker query pairs and query scales.
     private let packed: [UInt16]
+    private let packedInt16: [Int16]
+    private let inverseScales: [Float]
     private let maxNorm: Float
     private let pairs: [UnsafeMutablePointer<UInt32>]
 
-    /// Copies the centroids (`k × dimension`) and packs them.
-    public init(centroids: UnsafePointer<Float>, k: Int, dimension d: Int, threads: Int, screen: Bool = tw_has_bf16_dot() != 0) {
+    /// Copies the centroids (`k × dimension`) and packs them for `screening` (``CentroidScreening/none`` where the
+    /// CPU cannot run the one asked for).
+    public init(centroids: UnsafePointer<Float>, k: Int, dimension d: Int, threads: Int,
+                screening requested: CentroidScreening = .best) {
+        let screening: CentroidScreening = requested.isAvailable ? requested : .none
+        self.screening = screening
         self.k = k
         self.d = d
         self.threads = max(1, threads)
         owner = FloatBuffer(capacity: k * d)
         owner.pointer.update(from: centroids, count: k * d)
-        linear = screen ? nil : LinearWeights(weight: owner.pointer, outputs: k, inputs: d, owner: owner)
+        linear = screening == .none ? LinearWeights(weight: owner.pointer, outputs: k, inputs: d, owner: owner) : nil
         rowsPerBlock = KMeans.blockRows(centroids: k)
         scratch = (0..<self.threads).map { _ in (FloatBuffer(capacity: KMeans.blockRows(centroids: k) * k), FloatBuffer()) }
-        if screen {
+        var p: [UInt16] = [], p16: [Int16] = [], scales: [Float] = []
+        switch screening {
+        case .bfloat16:
             let bits = (0..<(k * d)).map { tw_float_to_bf16(centroids[$0]) }
-            var p = [UInt16](repeating: 0, count: tw_packed_centroids_count(k, d))
+            p = [UInt16](repeating: 0, count: tw_packed_centroids_count(k, d))
             bits.withUnsafeBufferPointer { b in p.withUnsafeMutableBufferPointer { tw_pack_centroids(b.baseAddress!, k, d, $0.baseAddress!) } }
-            packed = p
+        case .int16:
+            p16 = [Int16](repeating: 0, count: tw_packed_centroids_count(k, d))
+            scales = [Float](repeating: 0, count: k)
+            p16.withUnsafeMutableBufferPointer { o in
+                scales.withUnsafeMutableBufferPointer { tw_pack_centroids_i16(centroids, k, d, o.baseAddress!, $0.baseAddress!) }
+            }
+        case .none:
+            break
+        }
+        packed = p
+        packedInt16 = p16
+        inverseScales = scales
+        if screening != .none {
             var largest: Float = 0
             for c in 0..<k {
                 var n: Float = 0
@@ -107,14 +157,14 @@ public final class Assigner: @unchecked Sendable {
                 largest = max(largest, n.squareRoot())
             }
             maxNorm = largest
-            let words = rowsPerBlock * ((d + 1) / 2)
+            // Query pairs, then (int16) one inverse scale per row.
+            let words = rowsPerBlock * ((d + 1) / 2) + rowsPerBlock
             pairs = (0..<self.threads).map { _ in
                 let w = UnsafeMutablePointer<UInt32>.allocate(capacity: words)
                 w.initialize(repeating: 0, count: words)
                 return w
             }
         } else {
-            packed = []
             maxNorm = 0
             pairs = []
         }
@@ -150,8 +200,22 @@ public final class Assigner: @unchecked Sendable {
             tw_argmax_rows(buffer.pointer, n, k, k, out, scores)
             return
         }
-        packed.withUnsafeBufferPointer { p in
-            tw_assign_screened(points, n, d, pairs[worker], p.baseAddress!, owner.pointer, maxNorm, k, buffer.pointer, out, scores)
+        switch screening {
+        case .bfloat16:
+            packed.withUnsafeBufferPointer { p in
+                tw_assign_screened(points, n, d, pairs[worker], p.baseAddress!, owner.pointer, maxNorm, k, buffer.pointer, out, scores)
+            }
+        case .int16:
+            let words = pairs[worker], rowScales = UnsafeMutableRawPointer(words + rowsPerBlock * ((d + 1) / 2))
+                .assumingMemoryBound(to: Float.self)
+            packedInt16.withUnsafeBufferPointer { p in
+                inverseScales.withUnsafeBufferPointer { cs in
+                    tw_assign_screened_i16(points, n, d, words, rowScales, p.baseAddress!, cs.baseAddress!, owner.pointer,
+                                           maxNorm, k, buffer.pointer, out, scores)
+                }
+            }
+        case .none:
+            break
         }
     }
 }

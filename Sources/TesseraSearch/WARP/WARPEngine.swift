@@ -14,9 +14,14 @@ import TesseraKernels
 public final class WARPEngine: @unchecked Sendable {
     /// The index.
     public let index: WARPIndex
+    /// How stage 1 scores the centroids.
+    let screening: CentroidScreening
     /// bfloat16 centroids packed for ``tw_centroid_scores`` (panels of 32), on CPUs with AVX512-BF16.
     let packedCentroids: [UInt16]
-    /// Elsewhere: the centroids as floats, scored by the fp32 GEMM.
+    /// int16 centroids packed for ``tw_centroid_scores_i16`` and their inverse scales (AVX2).
+    let int16Centroids: [Int16]
+    let int16Scales: [Float]
+    /// Without screening: the centroids as floats, scored by the fp32 GEMM.
     let floatScorer: LinearWeights?
     let clusterSizes: [Int32]
     let largestCluster: Int
@@ -27,29 +32,44 @@ public final class WARPEngine: @unchecked Sendable {
     private var pool: [WARPScratch] = []
     private var queryPool: [(FloatBuffer, FloatBuffer, FloatBuffer)] = []
 
-    /// Prepares the engine (packs the centroids for the scoring kernel).
+    /// Prepares the engine (packs the centroids for the fastest scoring kernel this CPU runs).
     public convenience init(index: WARPIndex) {
-        self.init(index: index, bfloat16: tw_has_bf16_dot() != 0)
+        self.init(index: index, screening: .best)
     }
 
-    /// `bfloat16`: score centroids with the AVX512-BF16 kernel (only where the CPU has it); otherwise with the fp32
-    /// GEMM over a float copy of the centroids (packed AVX-512 kernel, or BLAS / Accelerate).
-    init(index: WARPIndex, bfloat16: Bool) {
+    /// `screening`: stage 1 in bfloat16 (AVX512-BF16), int16 (AVX2) or fp32 (the packed GEMM over a float copy of
+    /// the centroids, or BLAS / Accelerate); one the CPU cannot run falls back to fp32. The probed centroids are
+    /// rescored in fp32 in every case.
+    init(index: WARPIndex, screening requested: CentroidScreening) {
         self.index = index
         let k = index.centroidCount, d = index.dimension
-        if bfloat16 {
-            var packed = [UInt16](repeating: 0, count: tw_packed_centroids_count(k, d))
+        let screening: CentroidScreening = requested.isAvailable ? requested : .none
+        self.screening = screening
+        var packed: [UInt16] = [], packed16: [Int16] = [], scales: [Float] = []
+        var scorer: LinearWeights?
+        switch screening {
+        case .bfloat16:
+            packed = [UInt16](repeating: 0, count: tw_packed_centroids_count(k, d))
             index.centroids.withUnsafeBufferPointer { c in
                 packed.withUnsafeMutableBufferPointer { tw_pack_centroids(c.baseAddress!, k, d, $0.baseAddress!) }
             }
-            packedCentroids = packed
-            floatScorer = nil
-        } else {
+        case .int16:
             let floats = FloatBuffer(capacity: k * d)
             VectorKernels.bfloat16ToFloat(index.centroids.buffer.baseAddress!, floats.pointer, count: k * d)
-            packedCentroids = []
-            floatScorer = LinearWeights(weight: floats.pointer, outputs: k, inputs: d, owner: floats)
+            packed16 = [Int16](repeating: 0, count: tw_packed_centroids_count(k, d))
+            scales = [Float](repeating: 0, count: k)
+            packed16.withUnsafeMutableBufferPointer { o in
+                scales.withUnsafeMutableBufferPointer { tw_pack_centroids_i16(floats.pointer, k, d, o.baseAddress!, $0.baseAddress!) }
+            }
+        case .none:
+            let floats = FloatBuffer(capacity: k * d)
+            VectorKernels.bfloat16ToFloat(index.centroids.buffer.baseAddress!, floats.pointer, count: k * d)
+            scorer = LinearWeights(weight: floats.pointer, outputs: k, inputs: d, owner: floats)
         }
+        packedCentroids = packed
+        int16Centroids = packed16
+        int16Scales = scales
+        floatScorer = scorer
         preparedStride = tw_prepared_query_count(index.codec.paddedDimension, Int32(index.codec.bits))
         var sizes = [Int32](repeating: 0, count: k)
         for c in 0..<k { sizes[c] = Int32(index.centroidOffsets[c + 1] - index.centroidOffsets[c]) }
@@ -96,24 +116,40 @@ public final class WARPEngine: @unchecked Sendable {
             return
         }
         var pairs = [UInt32](repeating: 0, count: n * ((d + 1) / 2))
+        var rowScales = [Float](repeating: 0, count: n)
         query.vectors.withUnsafeBufferPointer { v in
-            pairs.withUnsafeMutableBufferPointer { tw_query_to_bf16_pairs(v.baseAddress!, n, d, $0.baseAddress!) }
+            pairs.withUnsafeMutableBufferPointer { p in
+                if screening == .int16 {
+                    rowScales.withUnsafeMutableBufferPointer { tw_query_to_i16_pairs(v.baseAddress!, n, d, p.baseAddress!, $0.baseAddress!) }
+                } else {
+                    tw_query_to_bf16_pairs(v.baseAddress!, n, d, p.baseAddress!)
+                }
+            }
         }
         let panels = (k + 31) / 32
         let workers = max(1, min(threads, panels / 64))
         let out = UnsafeSendablePointer(scores.pointer)
-        query.vectors.withUnsafeBufferPointer { v in
-            pairs.withUnsafeBufferPointer { qp in
-                packedCentroids.withUnsafeBufferPointer { c in
-                    let qv = UnsafeSendablePointer(readOnly: v.baseAddress!)
-                    let qpp = UnsafeSendablePointer(readOnly: qp.baseAddress!), cp = UnsafeSendablePointer(readOnly: c.baseAddress!)
-                    Parallel.forEach(count: workers, threads: workers) { _, w in
-                        tw_centroid_scores(qv.pointer, qpp.pointer, n, d, cp.pointer, k, out.pointer, k,
-                                           panels * w / workers, panels * (w + 1) / workers)
+        // Workers split the centroid panels; each writes its own columns of `scores`.
+        func split(_ body: @escaping @Sendable (_ lo: Int, _ hi: Int) -> Void) {
+            Parallel.forEach(count: workers, threads: workers) { _, w in body(panels * w / workers, panels * (w + 1) / workers) }
+        }
+        query.vectors.withUnsafeBufferPointer { v in pairs.withUnsafeBufferPointer { qp in
+            let qv = UnsafeSendablePointer(readOnly: v.baseAddress!), qpp = UnsafeSendablePointer(readOnly: qp.baseAddress!)
+            if screening == .int16 {
+                rowScales.withUnsafeBufferPointer { rs in int16Centroids.withUnsafeBufferPointer { c in int16Scales.withUnsafeBufferPointer { cs in
+                    let rsp = UnsafeSendablePointer(readOnly: rs.baseAddress!), cp = UnsafeSendablePointer(readOnly: c.baseAddress!)
+                    let csp = UnsafeSendablePointer(readOnly: cs.baseAddress!)
+                    split { lo, hi in
+                        tw_centroid_scores_i16(qpp.pointer, rsp.pointer, n, d, cp.pointer, csp.pointer, k, out.pointer, k, lo, hi)
                     }
+                } } }
+            } else {
+                packedCentroids.withUnsafeBufferPointer { c in
+                    let cp = UnsafeSendablePointer(readOnly: c.baseAddress!)
+                    split { lo, hi in tw_centroid_scores(qv.pointer, qpp.pointer, n, d, cp.pointer, k, out.pointer, k, lo, hi) }
                 }
             }
-        }
+        } }
     }
 
     private func takeQueryBuffers() -> (FloatBuffer, FloatBuffer, FloatBuffer) {

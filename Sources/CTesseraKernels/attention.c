@@ -1,6 +1,6 @@
 // Multi-head self-attention for one sequence and one head, over the sequence's real length only:
-// out = softmax(scale · Q Kᵀ) V. AVX-512, eight query rows at a time (shared key and value loads),
-// head size a multiple of 32. Keys are transposed once per head into scratch so scores for
+// out = softmax(scale · Q Kᵀ) V. AVX-512: eight query rows at a time (shared key and value loads),
+// head size a multiple of 32; AVX2: six rows at a time, head size a multiple of 16. Keys are transposed once per head into scratch so scores for
 // 16 keys are one vector per head dimension.
 #include "TesseraKernels.h"
 
@@ -74,6 +74,70 @@ TK_AVX512 static void tk_attention_avx512(const float *q, const float *k, const 
         }
     }
 }
+
+#define TK_AVX2 __attribute__((target("avx2,fma")))
+#define TK_ROWS2 6
+
+// AVX2 + FMA: six query rows at a time, scores for 16 keys per step (12 ymm accumulators) and values 16 head
+// dimensions per pass; head size a multiple of 16. Same transposed-key scratch as the AVX-512 variant.
+TK_AVX2 static void tk_attention_avx2(const float *q, const float *k, const float *v, size_t ld, size_t len,
+                                      size_t dh, float scale, float *out, size_t ldo, float *scratch) {
+    size_t padded = (len + 31) & ~(size_t)31;
+    float *kt = scratch;
+    float *s = scratch + dh * padded;
+    for (size_t d = 0; d < dh; d++) {
+        float *row = kt + d * padded;
+        for (size_t j = 0; j < len; j++) row[j] = k[j * ld + d];
+        for (size_t j = len; j < padded; j++) row[j] = 0.0f;
+    }
+    size_t keys = (len + 15) & ~(size_t)15;
+    for (size_t i0 = 0; i0 < len; i0 += TK_ROWS2) {
+        size_t rows = len - i0 < TK_ROWS2 ? len - i0 : TK_ROWS2;
+        const float *qr[TK_ROWS2];
+        for (size_t r = 0; r < TK_ROWS2; r++) qr[r] = q + (i0 + (r < rows ? r : 0)) * ld;
+        for (size_t j = 0; j < keys; j += 16) {
+            __m256 a0[TK_ROWS2], a1[TK_ROWS2];
+#pragma clang loop unroll(full)
+            for (int r = 0; r < TK_ROWS2; r++) { a0[r] = _mm256_setzero_ps(); a1[r] = _mm256_setzero_ps(); }
+            for (size_t d = 0; d < dh; d++) {
+                __m256 k0 = _mm256_load_ps(kt + d * padded + j);
+                __m256 k1 = _mm256_load_ps(kt + d * padded + j + 8);
+#pragma clang loop unroll(full)
+                for (int r = 0; r < TK_ROWS2; r++) {
+                    __m256 x = _mm256_broadcast_ss(qr[r] + d);
+                    a0[r] = _mm256_fmadd_ps(x, k0, a0[r]);
+                    a1[r] = _mm256_fmadd_ps(x, k1, a1[r]);
+                }
+            }
+            for (size_t r = 0; r < rows; r++) {
+                _mm256_store_ps(s + r * padded + j, a0[r]);
+                _mm256_store_ps(s + r * padded + j + 8, a1[r]);
+            }
+        }
+        tk_softmax_rows(s, rows, len, padded, scale);
+        for (size_t r = rows; r < TK_ROWS2; r++)
+            for (size_t j = 0; j < len; j++) s[r * padded + j] = 0.0f;
+        for (size_t c = 0; c < dh; c += 16) {
+            __m256 o0[TK_ROWS2], o1[TK_ROWS2];
+#pragma clang loop unroll(full)
+            for (int r = 0; r < TK_ROWS2; r++) { o0[r] = _mm256_setzero_ps(); o1[r] = _mm256_setzero_ps(); }
+            for (size_t j = 0; j < len; j++) {
+                __m256 v0 = _mm256_loadu_ps(v + j * ld + c);
+                __m256 v1 = _mm256_loadu_ps(v + j * ld + c + 8);
+#pragma clang loop unroll(full)
+                for (int r = 0; r < TK_ROWS2; r++) {
+                    __m256 p = _mm256_broadcast_ss(s + r * padded + j);
+                    o0[r] = _mm256_fmadd_ps(p, v0, o0[r]);
+                    o1[r] = _mm256_fmadd_ps(p, v1, o1[r]);
+                }
+            }
+            for (size_t r = 0; r < rows; r++) {
+                _mm256_storeu_ps(out + (i0 + r) * ldo + c, o0[r]);
+                _mm256_storeu_ps(out + (i0 + r) * ldo + c + 8, o1[r]);
+            }
+        }
+    }
+}
 #endif
 
 int tk_attention_head(const float *q, const float *k, const float *v, size_t ld, size_t len, size_t dh,
@@ -81,6 +145,10 @@ int tk_attention_head(const float *q, const float *k, const float *v, size_t ld,
 #if defined(__x86_64__)
     if (tk_kernel_level() >= 2 && dh % 32 == 0 && len > 0) {
         tk_attention_avx512(q, k, v, ld, len, dh, scale, out, ldo, scratch);
+        return 1;
+    }
+    if (tk_kernel_level() == 1 && dh % 16 == 0 && len > 0) {
+        tk_attention_avx2(q, k, v, ld, len, dh, scale, out, ldo, scratch);
         return 1;
     }
 #endif
