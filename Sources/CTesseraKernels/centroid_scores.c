@@ -52,14 +52,15 @@ void tw_pack_centroids(const uint16_t *c, size_t k, size_t dim, uint16_t *packed
 int tw_has_bf16_dot(void) {
     static int cached = -1;
     int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (v >= 0) return v;
-    v = 0;
+    if (v < 0) {
+        v = 0;
 #if defined(__x86_64__)
-    unsigned a, b, c, d;
-    if (tk_kernel_level() >= 2 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) v = (a >> 5) & 1;  // AVX512_BF16
+        unsigned a, b, c, d;
+        if (tk_detected_kernel_level() >= 2 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) v = (a >> 5) & 1;  // AVX512_BF16
 #endif
-    __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-    return v;
+        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+    }
+    return v && tk_kernel_level() >= 2;
 }
 
 static void tw_centroid_scores_generic(const float *q, size_t n, size_t dim, const uint16_t *packed, size_t k,

@@ -20,7 +20,13 @@
 
 static size_t tw_pairs(size_t dim) { return (dim + 1) / 2; }
 
-int tw_has_int16_scoring(void) { return tk_kernel_level() == 1 && tw_has_bf16_dot() == 0; }
+int tw_has_int16_scoring(void) {
+#if defined(__x86_64__)
+    return tk_kernel_level() == 1 && tw_has_bf16_dot() == 0;
+#else
+    return 0;  // NEON multiplies int16 no faster than fp32: stage 1 uses the fp32 GEMM there
+#endif
+}
 
 float tw_int16_error_bound(size_t dim) { return 2.0f * (0.5f * sqrtf((float)dim) + 1.0f) / TW_I16_NORM; }
 

@@ -1,6 +1,6 @@
 // Shared by the packed GEMM's files: the blocking constants, the packing of A, and the CPU variants.
 // W is packed once by tk_pack_weights into KC × NR panels: NR = 32 for the AVX-512 micro-kernel (12 rows × 2 zmm),
-// 16 for the AVX2 one (6 rows × 2 ymm). The k blocking (KC) is the same, so both sum in the same order.
+// 16 for the AVX2 and NEON ones (6 rows × 2 ymm, 6 rows × 4 q registers). The k blocking (KC) is the same, so both sum in the same order.
 #ifndef TESSERA_GEMM_INTERNAL_H
 #define TESSERA_GEMM_INTERNAL_H
 #include <stddef.h>
@@ -24,6 +24,10 @@ void tk_gemm_pack_a(const float *a, size_t lda, size_t mc, size_t kc, size_t mr,
 void tk_gemm_avx512(const float *a, size_t lda, const float *packed, const float *bias,
                     size_t m, size_t n, size_t k, float *c, size_t ldc, float *work);
 void tk_gemm_avx2(const float *a, size_t lda, const float *packed, const float *bias,
+                  size_t m, size_t n, size_t k, float *c, size_t ldc, float *work);
+#endif
+#if defined(__aarch64__)
+void tk_gemm_neon(const float *a, size_t lda, const float *packed, const float *bias,
                   size_t m, size_t n, size_t k, float *c, size_t ldc, float *work);
 #endif
 #endif

@@ -1,5 +1,5 @@
 // The packed GEMM's layout and dispatch: W [n × k] packed once into KC × NR panels (NR 32 or 16 by variant), A packed per block, and the
-// CPU variant chosen at run time (gemm_avx512.c, gemm_avx2.c). Every variant accumulates each output in the same
+// CPU variant chosen at run time (gemm_avx512.c, gemm_avx2.c, gemm_neon.c). Every variant accumulates each output in the same
 // order (bias, then k = 0, 1, ... with one FMA each), so they give bit-identical results.
 #include "TesseraKernels.h"
 #include "gemm_internal.h"
@@ -45,6 +45,16 @@ void tk_gemm_pack_a(const float *a, size_t lda, size_t mc, size_t kc, size_t mr,
     }
 }
 
+int tk_gemm_packed_available(void) {
+#if defined(__x86_64__)
+    return tk_kernel_level() >= 1;
+#elif defined(__aarch64__) && !defined(__APPLE__)
+    return tk_kernel_level() >= 1;
+#else
+    return 0;
+#endif
+}
+
 int tk_gemm_packed(const float *a, size_t lda, const float *packed, const float *bias,
                    size_t m, size_t n, size_t k, float *c, size_t ldc, float *work) {
 #if defined(__x86_64__)
@@ -53,6 +63,8 @@ int tk_gemm_packed(const float *a, size_t lda, const float *packed, const float 
     case 1: tk_gemm_avx2(a, lda, packed, bias, m, n, k, c, ldc, work); return 1;
     default: break;
     }
+#elif defined(__aarch64__) && !defined(__APPLE__)
+    if (tk_kernel_level() >= 1) { tk_gemm_neon(a, lda, packed, bias, m, n, k, c, ldc, work); return 1; }
 #endif
     (void)a; (void)lda; (void)packed; (void)bias; (void)m; (void)n; (void)k; (void)c; (void)ldc; (void)work;
     return 0;

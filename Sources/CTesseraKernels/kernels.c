@@ -37,6 +37,8 @@ int tk_detected_kernel_level(void) {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) level = 2;
     else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) level = 1;
+#elif defined(__aarch64__)
+    level = 1;  // Advanced SIMD (NEON) is part of every AArch64 CPU
 #endif
     __atomic_store_n(&tk_detected, level, __ATOMIC_RELAXED);
     return level;
@@ -69,9 +71,21 @@ int tk_requested_kernel_level(void) {
     const char *v = getenv("TESSERA_CPU");
     if (!v || !*v) return -1;
     if (strcmp(v, "portable") == 0) return 0;
+#if defined(__aarch64__)
+    if (strcmp(v, "neon") == 0) return 1;
+#else
     if (strcmp(v, "avx2") == 0) return 1;
     if (strcmp(v, "avx512") == 0) return 2;
+#endif
     return -2;
+}
+
+int tk_set_kernel_level(int level) {
+    int detected = tk_detected_kernel_level();
+    if (level < 0) level = 0;
+    if (level > detected) level = detected;
+    __atomic_store_n(&tk_level, level, __ATOMIC_RELAXED);
+    return level;
 }
 
 int tk_kernel_level(void) {

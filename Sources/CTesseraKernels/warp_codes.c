@@ -80,19 +80,19 @@ static void tw_score_codes_generic(const float *q, size_t padded_dim, int bits, 
     }
 }
 
-#if defined(__x86_64__)
-// AVX-512 decoding reads 64 code bytes (4 groups) as 16 dwords. vpermps looks at the low 4 bits of each index
-// lane only, so shifting the dwords right by bits·f exposes field f (f < 32/bits) of every lane without masking
-// (for 2 bits the 4 weights are repeated 4 times so the neighbouring field's bits do not matter). Lane L, field f
-// holds the code of dimension dim(c, f, L) (see tw_prepared_dimension); the query token is laid out in that
-// order once per query token (tw_prepare_query), so one shift, one permute and one FMA decode 16 dimensions.
-
 // Dimension whose code sits in field f of dword lane L of 64-byte chunk c, or -1 past the last group.
 static long tw_prepared_dimension(size_t groups, int bits, size_t c, size_t f, size_t L) {
     size_t per = 8 / (size_t)bits, g = 4 * c + L / 4, b = f / per, jj = f % per, k = 4 * (L % 4) + b;
     if (g >= groups) return -1;
     return (long)(g * tw_group_dims(bits) + 16 * jj + k);
 }
+
+#if defined(__x86_64__)
+// AVX-512 decoding reads 64 code bytes (4 groups) as 16 dwords. vpermps looks at the low 4 bits of each index
+// lane only, so shifting the dwords right by bits·f exposes field f (f < 32/bits) of every lane without masking
+// (for 2 bits the 4 weights are repeated 4 times so the neighbouring field's bits do not matter). Lane L, field f
+// holds the code of dimension dim(c, f, L) (see tw_prepared_dimension); the query token is laid out in that
+// order once per query token (tw_prepare_query), so one shift, one permute and one FMA decode 16 dimensions.
 
 // Scores `tokens` (1, 2 or 4; a constant after inlining) consecutive tokens: per 64-byte chunk, `fields` fields of
 // `shift` bits per dword lane, two accumulators per token.
@@ -203,21 +203,75 @@ static void tw_score_codes_avx2(const float *q, size_t padded_dim, int bits, con
 static int tw_has_avx512bw(void) {
     static int cached = -1;
     int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (v >= 0) return v;
+    if (v >= 0) return v && tk_kernel_level() >= 2;
     __builtin_cpu_init();
-    v = tk_kernel_level() >= 2 && __builtin_cpu_supports("avx512bw");
+    v = __builtin_cpu_supports("avx512bw") ? 1 : 0;
     __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-    return v;
+    return v && tk_kernel_level() >= 2;
 }
 #endif
 
-// 2: AVX-512BW decoding, 1: AVX2, 0: portable. Both vector variants read the prepared (lane-ordered) query.
+#if defined(__aarch64__)
+#include <arm_neon.h>
+// NEON: the same 16 dword lanes per 64-byte chunk, read as four q registers (lane L = 4·r + l, so the prepared query
+// is the same). A field's code is masked out of each lane and turned into the byte offsets of its weight
+// (4·code + 0..3), and one table lookup over the 64-byte weight table (16 weights at 4 bits, 4 at 2 bits) gathers
+// four weights at once.
+static inline __attribute__((always_inline))
+void tw_decode_tokens_neon(int tokens, int bits, const float *q, const uint8_t *p0, size_t stride, size_t chunks,
+                           size_t groups, uint8x16x4_t table, float base, float *out) {
+    const int fields = 32 / bits;
+    const uint32x4_t mask = vdupq_n_u32((1u << bits) - 1), spread = vdupq_n_u32(0x04040404u), offsets = vdupq_n_u32(0x03020100u);
+    float32x4_t acc[4];
+    for (int i = 0; i < tokens; i++) acc[i] = vdupq_n_f32(0.0f);
+    for (size_t c = 0; c < chunks; c++) {
+        const float *qc = q + c * 16 * (size_t)fields;
+        size_t live = groups - 4 * c < 4 ? groups - 4 * c : 4;   // 16-byte groups present in this chunk
+        for (size_t r = 0; r < live; r++) {
+            uint32x4_t x[4];
+            for (int i = 0; i < tokens; i++) x[i] = vld1q_u32((const uint32_t *)(p0 + (size_t)i * stride + 64 * c + 16 * r));
+            for (int f = 0; f < fields; f++) {
+                float32x4_t qv = vld1q_f32(qc + 16 * f + 4 * r);
+                int32x4_t shift = vdupq_n_s32(-bits * f);
+                for (int i = 0; i < tokens; i++) {
+                    uint32x4_t code = vandq_u32(vshlq_u32(x[i], shift), mask);
+                    uint8x16_t idx = vreinterpretq_u8_u32(vmlaq_u32(offsets, code, spread));
+                    float32x4_t w = vreinterpretq_f32_u8(vqtbl4q_u8(table, idx));
+                    acc[i] = vfmaq_f32(acc[i], qv, w);
+                }
+            }
+        }
+    }
+    for (int i = 0; i < tokens; i++) out[i] = base + vaddvq_f32(acc[i]);
+}
+
+static void tw_score_codes_neon(const float *q, size_t padded_dim, int bits, const float *weights,
+                                const uint8_t *codes, size_t count, float base, float *out) {
+    size_t groups = padded_dim / tw_group_dims(bits), stride = groups * 16, chunks = (groups + 3) / 4;
+    float w[16] = {0};
+    memcpy(w, weights, ((size_t)1 << bits) * sizeof(float));
+    uint8x16x4_t table;
+    table.val[0] = vld1q_u8((const uint8_t *)w);
+    table.val[1] = vld1q_u8((const uint8_t *)(w + 4));
+    table.val[2] = vld1q_u8((const uint8_t *)(w + 8));
+    table.val[3] = vld1q_u8((const uint8_t *)(w + 12));
+    size_t t = 0;
+    if (bits == 4) {
+        for (; t + 4 <= count; t += 4) tw_decode_tokens_neon(4, 4, q, codes + t * stride, stride, chunks, groups, table, base, out + t);
+        for (; t < count; t++) tw_decode_tokens_neon(1, 4, q, codes + t * stride, stride, chunks, groups, table, base, out + t);
+    } else {
+        for (; t + 4 <= count; t += 4) tw_decode_tokens_neon(4, 2, q, codes + t * stride, stride, chunks, groups, table, base, out + t);
+        for (; t < count; t++) tw_decode_tokens_neon(1, 2, q, codes + t * stride, stride, chunks, groups, table, base, out + t);
+    }
+}
+#endif
+
+// 2: AVX-512BW decoding, 1: AVX2 or NEON, 0: portable. Every vector variant reads the prepared (lane-ordered) query.
 static int tw_decode_level(void) {
 #if defined(__x86_64__)
     if (tw_has_avx512bw()) return 2;
-    if (tk_kernel_level() >= 1) return 1;
 #endif
-    return 0;
+    return tk_kernel_level() >= 1 ? 1 : 0;
 }
 
 size_t tw_prepared_query_count(size_t padded_dim, int bits) {
@@ -227,7 +281,6 @@ size_t tw_prepared_query_count(size_t padded_dim, int bits) {
 
 void tw_prepare_query(const float *q, size_t padded_dim, int bits, float *out) {
     size_t count = tw_prepared_query_count(padded_dim, bits);
-#if defined(__x86_64__)
     if (tw_decode_level() > 0) {
         size_t groups = padded_dim / tw_group_dims(bits), fields = 32 / (size_t)bits;
         for (size_t c = 0; c * 4 < groups; c++)
@@ -238,7 +291,6 @@ void tw_prepare_query(const float *q, size_t padded_dim, int bits, float *out) {
                 }
         return;
     }
-#endif
     memcpy(out, q, padded_dim * sizeof(float));
     for (size_t i = padded_dim; i < count; i++) out[i] = 0.0f;
 }
@@ -251,6 +303,8 @@ void tw_score_codes(const float *q, size_t padded_dim, int bits, const float *we
     case 1: tw_score_codes_avx2(q, padded_dim, bits, weights, codes, count, base, out); return;
     default: break;
     }
+#elif defined(__aarch64__)
+    if (tw_decode_level() == 1) { tw_score_codes_neon(q, padded_dim, bits, weights, codes, count, base, out); return; }
 #endif
     tw_score_codes_generic(q, padded_dim, bits, weights, codes, count, base, out);
 }

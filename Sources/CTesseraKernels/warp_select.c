@@ -148,6 +148,7 @@ static size_t tw_select_scan_avx512(const float *scores, size_t n, size_t keep, 
     for (; c < n; c++) tw_offer(hv, hi, &count, keep, scores[c], (int32_t)c);
     return count;
 }
+#endif
 
 // Prefilter for large n. A threshold t = μ + z·σ of the row's scores, with z set so that about 2.5·keep scores
 // exceed it if they were normally distributed, is tried (lowered or raised up to 3 times when fewer than `keep` or
@@ -322,7 +323,6 @@ static size_t tw_select_prefiltered(int level, const float *scores, size_t n, si
     for (size_t j = 0; j < keep; j++) { val[j] = vals[pin[j]]; idx[j] = ids[pin[j]]; }
     return keep;
 }
-#endif
 
 void tw_select_top(const float *scores, size_t n, size_t keep, int32_t *idx, float *val) {
     if (keep > n) keep = n;

@@ -8,7 +8,7 @@ public struct KernelDispatch: Sendable, Equatable {
     public enum Level: Int, Sendable, Comparable, CaseIterable {
         /// Portable C (and BLAS / Accelerate for GEMMs).
         case portable = 0
-        /// AVX2 + FMA.
+        /// AVX2 + FMA on x86; NEON (named `neon`) on ARM.
         case avx2 = 1
         /// AVX-512 (F, DQ, VL; BW and BF16 where present).
         case avx512 = 2
@@ -17,7 +17,11 @@ public struct KernelDispatch: Sendable, Equatable {
         public var name: String {
             switch self {
             case .portable: return "portable"
+            #if arch(arm64)
+            case .avx2: return "neon"
+            #else
             case .avx2: return "avx2"
+            #endif
             case .avx512: return "avx512"
             }
         }
@@ -47,8 +51,12 @@ public struct KernelDispatch: Sendable, Equatable {
 
     /// A one-line reason when `TESSERA_CPU` holds a value that is not a level name; nil otherwise.
     public var requestError: String? {
-        guard let requested, Level.allCases.first(where: { $0.name == requested }) == nil else { return nil }
+        guard let requested, tk_requested_kernel_level() == -2 else { return nil }
+        #if arch(arm64)
+        return "TESSERA_CPU=\(requested) is not one of portable, neon"
+        #else
         return "TESSERA_CPU=\(requested) is not one of portable, avx2, avx512"
+        #endif
     }
 
     /// The model name the OS reports for the CPU ("AMD EPYC 9R45", ...), or nil.
@@ -77,12 +85,21 @@ public struct KernelDispatch: Sendable, Equatable {
                     ("warp top-n", "threshold + compress + radix sort (avx512f)"),
                     ("build assignment", bf16 ? "bfloat16 screen + fp32 rescoring" : "fp32 packed gemm + argmax"),
                     ("gelu / layernorm / softmax / gather-dot", "vectorised loops (avx512f)")]
+        #if arch(arm64)
+        case .avx2:
+            return [("gemm", tk_gemm_packed_available() != 0 ? "packed 6x16 (neon)" : "BLAS (Accelerate)"),
+                    ("attention", "BLAS + vectorised softmax"), ("warp decoding", "table lookup per 4 dims (neon)"),
+                    ("warp stage 1", "fp32 gemm"), ("warp top-n", "threshold + radix sort"),
+                    ("build assignment", "fp32 gemm + argmax"),
+                    ("gelu / layernorm / softmax / gather-dot", "compiler-vectorised loops (neon)")]
+        #else
         case .avx2:
             return [("gemm", "packed 6x16 (avx2, fma)"), ("attention", "fused 6 rows x 16 keys (avx2, fma)"),
                     ("warp decoding", "two permutes + blend per 8 dims (avx2)"),
                     ("warp stage 1", "int16 vpmaddwd (avx2)"), ("warp top-n", "threshold + movemask + radix sort (avx2)"),
                     ("build assignment", "int16 screen + fp32 rescoring (avx2)"),
                     ("gelu / layernorm / softmax / gather-dot", "vectorised loops (avx2, fma)")]
+        #endif
         case .portable:
             return [("gemm", "BLAS"), ("attention", "BLAS + portable softmax"), ("warp decoding", "portable loop"),
                     ("warp stage 1", "fp32 BLAS"), ("warp top-n", "threshold + radix sort (portable)"),

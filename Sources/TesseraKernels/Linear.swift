@@ -2,8 +2,9 @@ import CTesseraKernels
 
 /// A linear layer's weight `W [outputs × inputs]` (PyTorch layout) ready for `y = x · Wᵀ + b`.
 ///
-/// On x86 CPUs with AVX-512 or AVX2 + FMA the weight is packed once into panels for Tessera's own GEMM kernels
-/// (12 × 32 and 6 × 16 micro-kernels, bit-identical to each other); elsewhere BLAS runs on the original layout.
+/// Where Tessera's own GEMM kernels run (AVX-512, AVX2 + FMA, NEON on Linux: 12 × 32 and 6 × 16 micro-kernels,
+/// bit-identical to each other) the weight is packed once into panels for them; elsewhere (portable, Apple's
+/// Accelerate) BLAS runs on the original layout.
 public final class LinearWeights: @unchecked Sendable {
     /// Rows of W (output features).
     public let outputs: Int
@@ -19,7 +20,7 @@ public final class LinearWeights: @unchecked Sendable {
         self.outputs = outputs
         self.inputs = inputs
         self.owner = owner
-        if tk_kernel_level() >= 1 {
+        if tk_gemm_packed_available() != 0 {
             let buffer = FloatBuffer(capacity: tk_packed_weights_size(outputs, inputs))
             tk_pack_weights(weight, outputs, inputs, buffer.pointer)
             packed = buffer

@@ -25,10 +25,13 @@ void tk_dot_gather(const float *q, const float *base, size_t dim, const int32_t 
 void tk_mean_rows(const float *x, size_t rows, size_t cols, float *out);
 /// The GELU of one value through the same vectorised erf (for tests).
 float tk_gelu_scalar(float x);
-/// Which variant runs: 2 = AVX-512, 1 = AVX2+FMA, 0 = portable. The best the CPU supports, capped by the
-/// environment variable TESSERA_CPU (`portable`, `avx2`, `avx512`; read once per process), so every path can be
-/// tested on a machine that supports it.
+/// Which variant runs: 2 = AVX-512, 1 = AVX2+FMA (x86) or NEON (AArch64), 0 = portable. The best the CPU
+/// supports, capped by the environment variable TESSERA_CPU (`portable`, `avx2`, `avx512`; `portable`, `neon` on
+/// ARM; read once per process), so every path can be tested on a machine that supports it.
 int tk_kernel_level(void);
+/// Sets the level for the rest of the process (capped by what the CPU supports) and returns it. For single-threaded
+/// test programs that compare the variants with each other; libraries and apps use TESSERA_CPU.
+int tk_set_kernel_level(int level);
 /// CPU feature bits of tk_cpu_features().
 #define TK_FEATURE_SSE42 0x1u
 #define TK_FEATURE_AVX 0x2u
@@ -48,7 +51,8 @@ int tk_kernel_level(void);
 unsigned tk_cpu_features(void);
 /// The best variant this CPU supports, ignoring TESSERA_CPU.
 int tk_detected_kernel_level(void);
-/// The cap TESSERA_CPU asks for: −1 when unset, 0/1/2 for portable/avx2/avx512, −2 for an unknown value.
+/// The cap TESSERA_CPU asks for: −1 when unset, 0/1/2 for portable/avx2 (neon)/avx512, −2 for a value this
+/// architecture does not know.
 int tk_requested_kernel_level(void);
 /// Converts IEEE half-precision values to float.
 void tk_f16_to_f32(const uint16_t *src, float *dst, size_t n);
@@ -59,15 +63,21 @@ void tk_bf16_to_f32(const uint16_t *src, float *dst, size_t n);
 
 #ifndef TESSERA_GEMM_H
 #define TESSERA_GEMM_H
-/// Floats needed to pack a PyTorch Linear weight W [n × k] for tk_gemm_packed.
+/// Whether tk_gemm_packed runs here: AVX-512 or AVX2 + FMA on x86, NEON on AArch64 Linux (on Apple platforms
+/// Accelerate's BLAS, which uses the matrix units, is faster and is used instead).
+int tk_gemm_packed_available(void);
+/// Whether tk_attention_head has a fused kernel here (AVX-512, AVX2); elsewhere it returns 0 and callers use BLAS.
+int tk_attention_available(size_t dh);
+/// Floats needed to pack a PyTorch Linear weight W [n × k] for tk_gemm_packed (the layout depends on the level,
+/// so pack after any tk_set_kernel_level call).
 size_t tk_packed_weights_size(size_t n, size_t k);
 /// Packs W [n × k] (row-major) into panels for tk_gemm_packed.
 void tk_pack_weights(const float *w, size_t n, size_t k, float *packed);
 /// Floats of scratch space one tk_gemm_packed call needs.
 size_t tk_gemm_workspace_size(void);
 /// C[m × n] = A[m × k] · Wᵀ (+ bias[n] if not NULL), W packed by tk_pack_weights; `work` holds
-/// tk_gemm_workspace_size() floats (64-byte aligned). Returns 0 (and does nothing) when the CPU lacks
-/// AVX-512: callers then use BLAS.
+/// tk_gemm_workspace_size() floats (64-byte aligned). Returns 0 (and does nothing) where no packed kernel runs
+/// (tk_gemm_packed_available() is 0): callers then use BLAS.
 int tk_gemm_packed(const float *a, size_t lda, const float *packed, const float *bias,
                    size_t m, size_t n, size_t k, float *c, size_t ldc, float *work);
 #endif

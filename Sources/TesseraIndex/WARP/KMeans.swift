@@ -86,7 +86,12 @@ public enum CentroidScreening: Sendable, CaseIterable {
     public var isAvailable: Bool {
         switch self {
         case .bfloat16: return tw_has_bf16_dot() != 0
-        case .int16: return tk_kernel_level() >= 1
+        case .int16:
+            #if arch(x86_64)
+            return tk_kernel_level() >= 1
+            #else
+            return false
+            #endif
         case .none: return true
         }
     }
