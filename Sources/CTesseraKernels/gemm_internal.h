@@ -17,8 +17,19 @@ static inline size_t tk_gemm_ceil_div(size_t a, size_t b) { return (a + b - 1) /
 static inline size_t tk_gemm_tile_rows(size_t mc, size_t tiles, size_t t, size_t start) { return (mc - start) / (tiles - t); }
 
 /// Packs an mc × kc block of A into near-equal tiles of at most `mr` rows: tile of height R starting at row s is
-/// stored at dst + s·kc as p[kk·R + i] = a[(s + i)·lda + kk].
-void tk_gemm_pack_a(const float *a, size_t lda, size_t mc, size_t kc, size_t mr, float *dst);
+/// stored at dst + s·kc as p[kk·R + i] = a[(s + i)·lda + kk]. Inlined into each variant so it is compiled for that
+/// variant's instruction set.
+static inline __attribute__((always_inline))
+void tk_gemm_pack_a(const float *a, size_t lda, size_t mc, size_t kc, size_t mr, float *dst) {
+    size_t tiles = tk_gemm_ceil_div(mc, mr), start = 0;
+    for (size_t t = 0; t < tiles; t++) {
+        size_t rows = tk_gemm_tile_rows(mc, tiles, t, start);
+        float *p = dst + start * kc;
+        for (size_t kk = 0; kk < kc; kk++)
+            for (size_t i = 0; i < rows; i++) p[kk * rows + i] = a[(start + i) * lda + kk];
+        start += rows;
+    }
+}
 
 #if defined(__x86_64__)
 void tk_gemm_avx512(const float *a, size_t lda, const float *packed, const float *bias,

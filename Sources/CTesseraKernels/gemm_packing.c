@@ -34,17 +34,6 @@ void tk_pack_weights(const float *w, size_t n, size_t k, float *packed) {
     }
 }
 
-void tk_gemm_pack_a(const float *a, size_t lda, size_t mc, size_t kc, size_t mr, float *dst) {
-    size_t tiles = tk_gemm_ceil_div(mc, mr), start = 0;
-    for (size_t t = 0; t < tiles; t++) {
-        size_t rows = tk_gemm_tile_rows(mc, tiles, t, start);
-        float *p = dst + start * kc;
-        for (size_t kk = 0; kk < kc; kk++)
-            for (size_t i = 0; i < rows; i++) p[kk * rows + i] = a[(start + i) * lda + kk];
-        start += rows;
-    }
-}
-
 int tk_gemm_packed_available(void) {
 #if defined(__x86_64__)
     return tk_kernel_level() >= 1;

@@ -1,5 +1,6 @@
 // tessera-bench: benchmark programs that need no Python (synthetic scale runs, WARP on SciFact).
 import Foundation
+import TesseraKernels
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let usage = """
@@ -10,6 +11,10 @@ usage: tessera-bench hnsw --index DIR --queries Q.npy [--ef 16,32,64] | --base B
                                   [--dump-queries PREFIX]
 """
 do {
+    // Every run records the machine and the kernel level it measured.
+    let dispatch = KernelDispatch.current
+    print(json([("event", "machine"), ("cpu", KernelDispatch.cpuModel ?? "unknown"), ("kernel_level", dispatch.active.name),
+                ("detected_level", dispatch.detected.name), ("features", dispatch.features.joined(separator: " "))]))
     guard let command = arguments.first else { print(usage); exit(2) }
     if command == "hnsw" { runHNSWBenchmark(arguments: Array(arguments.dropFirst())); exit(0) }
     let options = try Options(Array(arguments.dropFirst()))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TesseraKernels
 import TesseraEval
 import TesseraIO
 import TesseraIndex
@@ -158,7 +159,7 @@ struct BEIRReport {
             + "\"map@100\": \(n(value(.map(100)))), \"p@10\": \(n(value(.precision(10)))), "
             + "\"latency_ms\": {\"mean\": \(n(Self.mean(searchMs))), \"p50\": \(n(Self.percentile(searchMs, 50))), \"p95\": \(n(Self.percentile(searchMs, 95)))}, "
             + "\"encode_ms\": {\"mean\": \(n(Self.mean(encodeMs)))}, \"index_bytes\": \(indexBytes), \"build_seconds\": \(n(buildSeconds)), "
-            + "\"settings\": \"\(settings)\"}"
+            + "\"settings\": \"\(settings)\", \"kernel_level\": \"\(KernelDispatch.current.active.name)\"}"
     }
 
     func table() -> String {
@@ -168,7 +169,8 @@ struct BEIRReport {
                    value(.ndcg(10)), value(.recall(100)), value(.mrr(10)), value(.map(100)), value(.precision(10))),
             String(format: "search latency ms: mean %.2f  p50 %.2f  p95 %.2f; query encoding mean %.2f ms",
                    Self.mean(searchMs), Self.percentile(searchMs, 50), Self.percentile(searchMs, 95), Self.mean(encodeMs)),
-            String(format: "index %.1f MB, built in %.1f s", Double(indexBytes) / 1e6, buildSeconds),
+            String(format: "index %.1f MB, built in %.1f s", Double(indexBytes) / 1e6, buildSeconds)
+                + "; kernels \(KernelDispatch.current.active.name)",
         ].joined(separator: "\n")
     }
 }
