@@ -61,29 +61,6 @@ TK_AVX512 static void tk_micro(size_t kc, const float *restrict ap, const float 
 
 TK_AVX512 void tk_gemm_avx512(const float *a, size_t lda, const float *packed, const float *bias,
                                       size_t m, size_t n, size_t k, float *c, size_t ldc, float *work) {
-    size_t panels = tk_gemm_ceil_div(n, TK_NR);
-    size_t blocks = tk_gemm_ceil_div(k, TK_KC);
-    for (size_t pc = 0; pc < blocks; pc++) {
-        size_t k0 = pc * TK_KC;
-        size_t kc = k - k0 < TK_KC ? k - k0 : TK_KC;
-        for (size_t ic = 0; ic < m; ic += TK_MC) {
-            size_t mc = m - ic < TK_MC ? m - ic : TK_MC;
-            tk_gemm_pack_a(a + ic * lda + k0, lda, mc, kc, TK_MR, work);
-            for (size_t jp = 0; jp < panels; jp++) {
-                const float *bp = packed + (pc * panels + jp) * (size_t)TK_KC * TK_NR;
-                size_t j0 = jp * TK_NR;
-                size_t cols = n - j0 < TK_NR ? n - j0 : TK_NR;
-                size_t tiles = tk_gemm_ceil_div(mc, TK_MR), ip = 0;
-                for (size_t t = 0; t < tiles; t++) {
-                    size_t rows = tk_gemm_tile_rows(mc, tiles, t, ip);
-                    // The first tile of a panel prefetches the next panel (the other tiles reuse this one).
-                    const float *next = t == 0 && jp + 1 < panels ? bp + (size_t)TK_KC * TK_NR : NULL;
-                    tk_micro(kc, work + ip * kc, bp, c + (ic + ip) * ldc + j0, ldc, rows, cols, pc > 0,
-                             pc == 0 && bias ? bias + j0 : NULL, next);
-                    ip += rows;
-                }
-            }
-        }
-    }
+    tk_gemm_blocked(TK_MR, TK_NR, tk_micro, a, lda, packed, bias, m, n, k, c, ldc, work);
 }
 #endif

@@ -31,6 +31,42 @@ void tk_gemm_pack_a(const float *a, size_t lda, size_t mc, size_t kc, size_t mr,
     }
 }
 
+/// A variant's micro-kernel: c (rows × cols valid, rows ≤ its MR) = [c +] ap · bp [+ bias] over kc values of k;
+/// `next` is the next weight panel to prefetch, or NULL.
+typedef void (*tk_gemm_micro_fn)(size_t kc, const float *ap, const float *bp, float *c, size_t ldc, size_t rows,
+                                 size_t cols, int accumulate, const float *bias, const float *next);
+
+/// The blocked loop every variant shares (k blocks of KC, A blocks of MC rows packed into tiles of at most `mr`
+/// rows, weight panels of `nr` columns, the first tile of each panel prefetching the next). Inlined into each
+/// variant's entry point, so `micro` is a direct call compiled for that variant.
+static inline __attribute__((always_inline))
+void tk_gemm_blocked(size_t mr, size_t nr, tk_gemm_micro_fn micro, const float *a, size_t lda, const float *packed,
+                     const float *bias, size_t m, size_t n, size_t k, float *c, size_t ldc, float *work) {
+    size_t panels = tk_gemm_ceil_div(n, nr);
+    size_t blocks = tk_gemm_ceil_div(k, TK_KC);
+    for (size_t pc = 0; pc < blocks; pc++) {
+        size_t k0 = pc * TK_KC;
+        size_t kc = k - k0 < TK_KC ? k - k0 : TK_KC;
+        for (size_t ic = 0; ic < m; ic += TK_MC) {
+            size_t mc = m - ic < TK_MC ? m - ic : TK_MC;
+            tk_gemm_pack_a(a + ic * lda + k0, lda, mc, kc, mr, work);
+            for (size_t jp = 0; jp < panels; jp++) {
+                const float *bp = packed + (pc * panels + jp) * (size_t)TK_KC * nr;
+                size_t j0 = jp * nr;
+                size_t cols = n - j0 < nr ? n - j0 : nr;
+                size_t tiles = tk_gemm_ceil_div(mc, mr), ip = 0;
+                for (size_t t = 0; t < tiles; t++) {
+                    size_t rows = tk_gemm_tile_rows(mc, tiles, t, ip);
+                    const float *next = t == 0 && jp + 1 < panels ? bp + (size_t)TK_KC * nr : NULL;
+                    micro(kc, work + ip * kc, bp, c + (ic + ip) * ldc + j0, ldc, rows, cols, pc > 0,
+                          pc == 0 && bias ? bias + j0 : NULL, next);
+                    ip += rows;
+                }
+            }
+        }
+    }
+}
+
 #if defined(__x86_64__)
 void tk_gemm_avx512(const float *a, size_t lda, const float *packed, const float *bias,
                     size_t m, size_t n, size_t k, float *c, size_t ldc, float *work);

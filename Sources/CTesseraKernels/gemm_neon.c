@@ -55,7 +55,8 @@ void tk_micro3_rows(int R, size_t kc, const float *restrict ap, const float *res
 }
 
 static void tk_micro3(size_t kc, const float *restrict ap, const float *restrict bp, float *c, size_t ldc,
-                      size_t rows, size_t cols, int accumulate, const float *bias) {
+                      size_t rows, size_t cols, int accumulate, const float *bias, const float *next) {
+    (void)next;  // the hardware prefetchers of ARM cores follow the panel stream
     switch (rows) {
 #define TK_ROWS(R) case R: tk_micro3_rows(R, kc, ap, bp, c, ldc, cols, accumulate, bias); break;
     TK_ROWS(1) TK_ROWS(2) TK_ROWS(3) TK_ROWS(4) TK_ROWS(5)
@@ -66,27 +67,6 @@ static void tk_micro3(size_t kc, const float *restrict ap, const float *restrict
 
 void tk_gemm_neon(const float *a, size_t lda, const float *packed, const float *bias,
                   size_t m, size_t n, size_t k, float *c, size_t ldc, float *work) {
-    size_t panels = tk_gemm_ceil_div(n, TK_NR2);
-    size_t blocks = tk_gemm_ceil_div(k, TK_KC);
-    for (size_t pc = 0; pc < blocks; pc++) {
-        size_t k0 = pc * TK_KC;
-        size_t kc = k - k0 < TK_KC ? k - k0 : TK_KC;
-        for (size_t ic = 0; ic < m; ic += TK_MC) {
-            size_t mc = m - ic < TK_MC ? m - ic : TK_MC;
-            tk_gemm_pack_a(a + ic * lda + k0, lda, mc, kc, TK_MR3, work);
-            for (size_t jp = 0; jp < panels; jp++) {
-                const float *bp = packed + (pc * panels + jp) * (size_t)TK_KC * TK_NR2;
-                size_t j0 = jp * TK_NR2;
-                size_t cols = n - j0 < TK_NR2 ? n - j0 : TK_NR2;
-                size_t tiles = tk_gemm_ceil_div(mc, TK_MR3), ip = 0;
-                for (size_t t = 0; t < tiles; t++) {
-                    size_t rows = tk_gemm_tile_rows(mc, tiles, t, ip);
-                    tk_micro3(kc, work + ip * kc, bp, c + (ic + ip) * ldc + j0, ldc, rows, cols, pc > 0,
-                              pc == 0 && bias ? bias + j0 : NULL);
-                    ip += rows;
-                }
-            }
-        }
-    }
+    tk_gemm_blocked(TK_MR3, TK_NR2, tk_micro3, a, lda, packed, bias, m, n, k, c, ldc, work);
 }
 #endif
