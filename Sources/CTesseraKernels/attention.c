@@ -1,6 +1,6 @@
 // Multi-head self-attention for one sequence and one head, over the sequence's real length only:
 // out = softmax(scale · Q Kᵀ) V. AVX-512: eight query rows at a time (shared key and value loads),
-// head size a multiple of 32; AVX2: six rows at a time, head size a multiple of 16. Keys are transposed once per head into scratch so scores for
+// head size a multiple of 32; AVX2 and NEON: six rows at a time, head size a multiple of 16. Keys are transposed once per head into scratch so scores for
 // 16 keys are one vector per head dimension.
 #include "TesseraKernels.h"
 
@@ -140,10 +140,68 @@ TK_AVX2 static void tk_attention_avx2(const float *q, const float *k, const floa
 }
 #endif
 
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#define TK_ROWS3 6
+
+// NEON: six query rows at a time, scores for 16 keys per step (24 q accumulators), values 16 head dimensions per
+// pass; head size a multiple of 16. Same transposed-key scratch as the x86 variants.
+static void tk_attention_neon(const float *q, const float *k, const float *v, size_t ld, size_t len, size_t dh,
+                              float scale, float *out, size_t ldo, float *scratch) {
+    size_t padded = (len + 31) & ~(size_t)31;
+    float *kt = scratch;
+    float *s = scratch + dh * padded;
+    for (size_t d = 0; d < dh; d++) {
+        float *row = kt + d * padded;
+        for (size_t j = 0; j < len; j++) row[j] = k[j * ld + d];
+        for (size_t j = len; j < padded; j++) row[j] = 0.0f;
+    }
+    size_t keys = (len + 15) & ~(size_t)15;
+    for (size_t i0 = 0; i0 < len; i0 += TK_ROWS3) {
+        size_t rows = len - i0 < TK_ROWS3 ? len - i0 : TK_ROWS3;
+        const float *qr[TK_ROWS3];
+        for (size_t r = 0; r < TK_ROWS3; r++) qr[r] = q + (i0 + (r < rows ? r : 0)) * ld;
+        for (size_t j = 0; j < keys; j += 16) {
+            float32x4_t a[TK_ROWS3][4];
+            for (int r = 0; r < TK_ROWS3; r++) for (int u = 0; u < 4; u++) a[r][u] = vdupq_n_f32(0.0f);
+            for (size_t d = 0; d < dh; d++) {
+                const float *kr = kt + d * padded + j;
+                float32x4_t k0 = vld1q_f32(kr), k1 = vld1q_f32(kr + 4), k2 = vld1q_f32(kr + 8), k3 = vld1q_f32(kr + 12);
+                for (int r = 0; r < TK_ROWS3; r++) {
+                    float32x4_t x = vld1q_dup_f32(qr[r] + d);
+                    a[r][0] = vfmaq_f32(a[r][0], x, k0); a[r][1] = vfmaq_f32(a[r][1], x, k1);
+                    a[r][2] = vfmaq_f32(a[r][2], x, k2); a[r][3] = vfmaq_f32(a[r][3], x, k3);
+                }
+            }
+            for (size_t r = 0; r < rows; r++) for (int u = 0; u < 4; u++) vst1q_f32(s + r * padded + j + 4 * u, a[r][u]);
+        }
+        tk_softmax_rows(s, rows, len, padded, scale);
+        for (size_t r = rows; r < TK_ROWS3; r++)
+            for (size_t j = 0; j < len; j++) s[r * padded + j] = 0.0f;
+        for (size_t c = 0; c < dh; c += 16) {
+            float32x4_t o[TK_ROWS3][4];
+            for (int r = 0; r < TK_ROWS3; r++) for (int u = 0; u < 4; u++) o[r][u] = vdupq_n_f32(0.0f);
+            for (size_t j = 0; j < len; j++) {
+                const float *vr = v + j * ld + c;
+                float32x4_t v0 = vld1q_f32(vr), v1 = vld1q_f32(vr + 4), v2 = vld1q_f32(vr + 8), v3 = vld1q_f32(vr + 12);
+                for (int r = 0; r < TK_ROWS3; r++) {
+                    float32x4_t p = vld1q_dup_f32(s + r * padded + j);
+                    o[r][0] = vfmaq_f32(o[r][0], p, v0); o[r][1] = vfmaq_f32(o[r][1], p, v1);
+                    o[r][2] = vfmaq_f32(o[r][2], p, v2); o[r][3] = vfmaq_f32(o[r][3], p, v3);
+                }
+            }
+            for (size_t r = 0; r < rows; r++) for (int u = 0; u < 4; u++) vst1q_f32(out + (i0 + r) * ldo + c + 4 * u, o[r][u]);
+        }
+    }
+}
+#endif
+
 int tk_attention_available(size_t dh) {
 #if defined(__x86_64__)
     int level = tk_kernel_level();
     return (level >= 2 && dh % 32 == 0) || (level == 1 && dh % 16 == 0);
+#elif defined(__aarch64__)
+    return tk_kernel_level() >= 1 && dh % 16 == 0;
 #else
     (void)dh;
     return 0;
@@ -159,6 +217,11 @@ int tk_attention_head(const float *q, const float *k, const float *v, size_t ld,
     }
     if (tk_kernel_level() == 1 && dh % 16 == 0 && len > 0) {
         tk_attention_avx2(q, k, v, ld, len, dh, scale, out, ldo, scratch);
+        return 1;
+    }
+#elif defined(__aarch64__)
+    if (tk_kernel_level() >= 1 && dh % 16 == 0 && len > 0) {
+        tk_attention_neon(q, k, v, ld, len, dh, scale, out, ldo, scratch);
         return 1;
     }
 #endif

@@ -88,7 +88,7 @@ public struct KernelDispatch: Sendable, Equatable {
         #if arch(arm64)
         case .avx2:
             return [("gemm", tk_gemm_packed_available() != 0 ? "packed 6x16 (neon)" : "BLAS (Accelerate)"),
-                    ("attention", "BLAS + vectorised softmax"), ("warp decoding", "table lookup per 4 dims (neon)"),
+                    ("attention", "fused 6 rows x 16 keys (neon)"), ("warp decoding", "table lookup per 4 dims (neon)"),
                     ("warp stage 1", "fp32 gemm"), ("warp top-n", "threshold + radix sort"),
                     ("build assignment", "fp32 gemm + argmax"),
                     ("gelu / layernorm / softmax / gather-dot", "compiler-vectorised loops (neon)")]
