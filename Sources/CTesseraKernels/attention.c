@@ -1,7 +1,7 @@
 // Multi-head self-attention for one sequence and one head, over the sequence's real length only:
-// out = softmax(scale · Q Kᵀ) V. AVX-512: eight query rows at a time (shared key and value loads),
-// head size a multiple of 32; AVX2 and NEON: six rows at a time, head size a multiple of 16. Keys are transposed once per head into scratch so scores for
-// 16 keys are one vector per head dimension.
+// out = softmax(scale · Q Kᵀ) V. AVX-512: eight query rows at a time (shared key and value loads), head size a
+// multiple of 32; AVX2 and NEON: six rows at a time, head size a multiple of 16. Keys are transposed once per head
+// into scratch so scores for a run of keys are one vector per head dimension.
 #include "TesseraKernels.h"
 
 #define TK_ROWS 8
@@ -9,6 +9,16 @@
 size_t tk_attention_scratch_size(size_t len, size_t dh) {
     size_t padded = (len + 31) & ~(size_t)31;
     return dh * padded + TK_ROWS * padded;
+}
+
+// kt[d·padded + j] = k[j·ld + d] for j < len, zero up to `padded`: keys transposed so that scores for a run of
+// keys are one vector per head dimension (every variant).
+static void tk_transpose_keys(const float *k, size_t ld, size_t len, size_t dh, size_t padded, float *kt) {
+    for (size_t d = 0; d < dh; d++) {
+        float *row = kt + d * padded;
+        for (size_t j = 0; j < len; j++) row[j] = k[j * ld + d];
+        for (size_t j = len; j < padded; j++) row[j] = 0.0f;
+    }
 }
 
 #if defined(__x86_64__)
@@ -20,11 +30,7 @@ TK_AVX512 static void tk_attention_avx512(const float *q, const float *k, const 
     size_t padded = (len + 31) & ~(size_t)31;
     float *kt = scratch;                 // [dh × padded], keys transposed
     float *s = scratch + dh * padded;    // [TK_ROWS × padded], scores then probabilities
-    for (size_t d = 0; d < dh; d++) {
-        float *row = kt + d * padded;
-        for (size_t j = 0; j < len; j++) row[j] = k[j * ld + d];
-        for (size_t j = len; j < padded; j++) row[j] = 0.0f;
-    }
+    tk_transpose_keys(k, ld, len, dh, padded, kt);
     for (size_t i0 = 0; i0 < len; i0 += TK_ROWS) {
         size_t rows = len - i0 < TK_ROWS ? len - i0 : TK_ROWS;
         const float *qr[TK_ROWS];
@@ -85,11 +91,7 @@ TK_AVX2 static void tk_attention_avx2(const float *q, const float *k, const floa
     size_t padded = (len + 31) & ~(size_t)31;
     float *kt = scratch;
     float *s = scratch + dh * padded;
-    for (size_t d = 0; d < dh; d++) {
-        float *row = kt + d * padded;
-        for (size_t j = 0; j < len; j++) row[j] = k[j * ld + d];
-        for (size_t j = len; j < padded; j++) row[j] = 0.0f;
-    }
+    tk_transpose_keys(k, ld, len, dh, padded, kt);
     size_t keys = (len + 15) & ~(size_t)15;
     for (size_t i0 = 0; i0 < len; i0 += TK_ROWS2) {
         size_t rows = len - i0 < TK_ROWS2 ? len - i0 : TK_ROWS2;
@@ -151,11 +153,7 @@ static void tk_attention_neon(const float *q, const float *k, const float *v, si
     size_t padded = (len + 31) & ~(size_t)31;
     float *kt = scratch;
     float *s = scratch + dh * padded;
-    for (size_t d = 0; d < dh; d++) {
-        float *row = kt + d * padded;
-        for (size_t j = 0; j < len; j++) row[j] = k[j * ld + d];
-        for (size_t j = len; j < padded; j++) row[j] = 0.0f;
-    }
+    tk_transpose_keys(k, ld, len, dh, padded, kt);
     size_t keys = (len + 15) & ~(size_t)15;
     for (size_t i0 = 0; i0 < len; i0 += TK_ROWS3) {
         size_t rows = len - i0 < TK_ROWS3 ? len - i0 : TK_ROWS3;
@@ -210,21 +208,16 @@ int tk_attention_available(size_t dh) {
 
 int tk_attention_head(const float *q, const float *k, const float *v, size_t ld, size_t len, size_t dh,
                       float scale, float *out, size_t ldo, float *scratch) {
+    if (len == 0 || !tk_attention_available(dh)) return 0;
 #if defined(__x86_64__)
-    if (tk_kernel_level() >= 2 && dh % 32 == 0 && len > 0) {
-        tk_attention_avx512(q, k, v, ld, len, dh, scale, out, ldo, scratch);
-        return 1;
-    }
-    if (tk_kernel_level() == 1 && dh % 16 == 0 && len > 0) {
-        tk_attention_avx2(q, k, v, ld, len, dh, scale, out, ldo, scratch);
-        return 1;
-    }
+    if (tk_kernel_level() >= 2) tk_attention_avx512(q, k, v, ld, len, dh, scale, out, ldo, scratch);
+    else tk_attention_avx2(q, k, v, ld, len, dh, scale, out, ldo, scratch);
+    return 1;
 #elif defined(__aarch64__)
-    if (tk_kernel_level() >= 1 && dh % 16 == 0 && len > 0) {
-        tk_attention_neon(q, k, v, ld, len, dh, scale, out, ldo, scratch);
-        return 1;
-    }
-#endif
-    (void)q; (void)k; (void)v; (void)ld; (void)len; (void)dh; (void)scale; (void)out; (void)ldo; (void)scratch;
+    tk_attention_neon(q, k, v, ld, len, dh, scale, out, ldo, scratch);
+    return 1;
+#else
+    (void)q; (void)k; (void)v; (void)ld; (void)scale; (void)out; (void)ldo; (void)scratch;
     return 0;
+#endif
 }

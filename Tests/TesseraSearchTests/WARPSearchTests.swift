@@ -149,7 +149,7 @@ func expectSameRanking(_ got: [ScoredDocument], _ exact: [ScoredDocument], toler
         let index = try WARPIndex(path: f.root + "/warp")
         let fast = WARPEngine(index: index, screening: screening), portable = WARPEngine(index: index, screening: .none)
         #expect(fast.screening == (screening.isAvailable ? screening : .none))
-        #expect(portable.floatScorer != nil && portable.packedCentroids.isEmpty && portable.int16Centroids.isEmpty)
+        #expect(portable.floatScorer != nil && portable.packedCentroids.isEmpty && portable.int16 == nil)
         for seed in 1...4 as ClosedRange<UInt64> {
             let q = f.query(seed: seed)
             var p = WARPSearchParameters()

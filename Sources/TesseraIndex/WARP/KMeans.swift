@@ -117,8 +117,7 @@ public final class Assigner: @unchecked Sendable {
     /// Screening: packed centroids (bfloat16 bits or int16 values), int16 inverse scales, largest centroid norm,
     /// per-worker query pairs and query scales.
     private let packed: [UInt16]
-    private let packedInt16: [Int16]
-    private let inverseScales: [Float]
+    private let int16: Int16Centroids?
     private let maxNorm: Float
     private let pairs: [UnsafeMutablePointer<UInt32>]
 
@@ -136,24 +135,17 @@ public final class Assigner: @unchecked Sendable {
         linear = screening == .none ? LinearWeights(weight: owner.pointer, outputs: k, inputs: d, owner: owner) : nil
         rowsPerBlock = KMeans.blockRows(centroids: k)
         scratch = (0..<self.threads).map { _ in (FloatBuffer(capacity: KMeans.blockRows(centroids: k) * k), FloatBuffer()) }
-        var p: [UInt16] = [], p16: [Int16] = [], scales: [Float] = []
+        var p: [UInt16] = []
         switch screening {
         case .bfloat16:
             let bits = (0..<(k * d)).map { tw_float_to_bf16(centroids[$0]) }
             p = [UInt16](repeating: 0, count: tw_packed_centroids_count(k, d))
             bits.withUnsafeBufferPointer { b in p.withUnsafeMutableBufferPointer { tw_pack_centroids(b.baseAddress!, k, d, $0.baseAddress!) } }
-        case .int16:
-            p16 = [Int16](repeating: 0, count: tw_packed_centroids_count(k, d))
-            scales = [Float](repeating: 0, count: k)
-            p16.withUnsafeMutableBufferPointer { o in
-                scales.withUnsafeMutableBufferPointer { tw_pack_centroids_i16(centroids, k, d, o.baseAddress!, $0.baseAddress!) }
-            }
-        case .none:
+        case .int16, .none:
             break
         }
         packed = p
-        packedInt16 = p16
-        inverseScales = scales
+        int16 = screening == .int16 ? Int16Centroids(centroids: centroids, k: k, dimension: d) : nil
         if screening != .none {
             var largest: Float = 0
             for c in 0..<k {
@@ -211,10 +203,11 @@ public final class Assigner: @unchecked Sendable {
                 tw_assign_screened(points, n, d, pairs[worker], p.baseAddress!, owner.pointer, maxNorm, k, buffer.pointer, out, scores)
             }
         case .int16:
+            guard let int16 else { return }
             let words = pairs[worker], rowScales = UnsafeMutableRawPointer(words + rowsPerBlock * ((d + 1) / 2))
                 .assumingMemoryBound(to: Float.self)
-            packedInt16.withUnsafeBufferPointer { p in
-                inverseScales.withUnsafeBufferPointer { cs in
+            int16.packed.withUnsafeBufferPointer { p in
+                int16.inverseScales.withUnsafeBufferPointer { cs in
                     tw_assign_screened_i16(points, n, d, words, rowScales, p.baseAddress!, cs.baseAddress!, owner.pointer,
                                            maxNorm, k, buffer.pointer, out, scores)
                 }

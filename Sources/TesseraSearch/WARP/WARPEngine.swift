@@ -18,9 +18,8 @@ public final class WARPEngine: @unchecked Sendable {
     let screening: CentroidScreening
     /// bfloat16 centroids packed for ``tw_centroid_scores`` (panels of 32), on CPUs with AVX512-BF16.
     let packedCentroids: [UInt16]
-    /// int16 centroids packed for ``tw_centroid_scores_i16`` and their inverse scales (AVX2).
-    let int16Centroids: [Int16]
-    let int16Scales: [Float]
+    /// int16 centroids for ``tw_centroid_scores_i16`` (AVX2).
+    let int16: Int16Centroids?
     /// Without screening: the centroids as floats, scored by the fp32 GEMM.
     let floatScorer: LinearWeights?
     let clusterSizes: [Int32]
@@ -45,8 +44,15 @@ public final class WARPEngine: @unchecked Sendable {
         let k = index.centroidCount, d = index.dimension
         let screening: CentroidScreening = requested.isAvailable ? requested : .none
         self.screening = screening
-        var packed: [UInt16] = [], packed16: [Int16] = [], scales: [Float] = []
+        var packed: [UInt16] = []
+        var int16: Int16Centroids?
         var scorer: LinearWeights?
+        // The float centroids (the stored bfloat16 values), for the int16 and fp32 paths.
+        func floats() -> FloatBuffer {
+            let f = FloatBuffer(capacity: k * d)
+            VectorKernels.bfloat16ToFloat(index.centroids.buffer.baseAddress!, f.pointer, count: k * d)
+            return f
+        }
         switch screening {
         case .bfloat16:
             packed = [UInt16](repeating: 0, count: tw_packed_centroids_count(k, d))
@@ -54,21 +60,14 @@ public final class WARPEngine: @unchecked Sendable {
                 packed.withUnsafeMutableBufferPointer { tw_pack_centroids(c.baseAddress!, k, d, $0.baseAddress!) }
             }
         case .int16:
-            let floats = FloatBuffer(capacity: k * d)
-            VectorKernels.bfloat16ToFloat(index.centroids.buffer.baseAddress!, floats.pointer, count: k * d)
-            packed16 = [Int16](repeating: 0, count: tw_packed_centroids_count(k, d))
-            scales = [Float](repeating: 0, count: k)
-            packed16.withUnsafeMutableBufferPointer { o in
-                scales.withUnsafeMutableBufferPointer { tw_pack_centroids_i16(floats.pointer, k, d, o.baseAddress!, $0.baseAddress!) }
-            }
+            let f = floats()
+            int16 = withExtendedLifetime(f) { Int16Centroids(centroids: f.pointer, k: k, dimension: d) }
         case .none:
-            let floats = FloatBuffer(capacity: k * d)
-            VectorKernels.bfloat16ToFloat(index.centroids.buffer.baseAddress!, floats.pointer, count: k * d)
-            scorer = LinearWeights(weight: floats.pointer, outputs: k, inputs: d, owner: floats)
+            let f = floats()
+            scorer = LinearWeights(weight: f.pointer, outputs: k, inputs: d, owner: f)
         }
         packedCentroids = packed
-        int16Centroids = packed16
-        int16Scales = scales
+        self.int16 = int16
         floatScorer = scorer
         preparedStride = tw_prepared_query_count(index.codec.paddedDimension, Int32(index.codec.bits))
         var sizes = [Int32](repeating: 0, count: k)
@@ -135,8 +134,8 @@ public final class WARPEngine: @unchecked Sendable {
         }
         query.vectors.withUnsafeBufferPointer { v in pairs.withUnsafeBufferPointer { qp in
             let qv = UnsafeSendablePointer(readOnly: v.baseAddress!), qpp = UnsafeSendablePointer(readOnly: qp.baseAddress!)
-            if screening == .int16 {
-                rowScales.withUnsafeBufferPointer { rs in int16Centroids.withUnsafeBufferPointer { c in int16Scales.withUnsafeBufferPointer { cs in
+            if let int16 {
+                rowScales.withUnsafeBufferPointer { rs in int16.packed.withUnsafeBufferPointer { c in int16.inverseScales.withUnsafeBufferPointer { cs in
                     let rsp = UnsafeSendablePointer(readOnly: rs.baseAddress!), cp = UnsafeSendablePointer(readOnly: c.baseAddress!)
                     let csp = UnsafeSendablePointer(readOnly: cs.baseAddress!)
                     split { lo, hi in
