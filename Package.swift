@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "TesseraEval", dependencies: ["TesseraIO"]),
         .target(name: "TesseraSearch", dependencies: ["TesseraKernels", "TesseraIndex", "TesseraModels", "TesseraIO"]),
         // Fixture builders shared by test targets (tiny random models); not a product.
-        .target(name: "TesseraTestSupport", dependencies: ["TesseraIndex"], path: "Sources/TesseraTestSupport"),
+        .target(name: "TesseraTestSupport", dependencies: ["TesseraKernels"], path: "Sources/TesseraTestSupport"),
         .executableTarget(
             name: "tessera",
             dependencies: [

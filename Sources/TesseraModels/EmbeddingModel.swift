@@ -50,9 +50,15 @@ public final class EmbeddingModel: Sendable {
     public let pipeline: SentenceTransformerConfig
     /// Default token budget: `max_seq_length` of the folder, else 512, capped at the position table.
     public let defaultMaxLength: Int
+    /// The folder's `Dense` heads, applied in order to the pooled vector.
+    public let heads: [DenseHead]
 
-    /// Width of pooled vectors before Matryoshka truncation.
-    public var dimension: Int { encoder.config.hiddenSize }
+    /// Width of pooled vectors (after the heads) before Matryoshka truncation.
+    public var dimension: Int { heads.last?.outputs ?? encoder.config.hiddenSize }
+
+    /// Width of token-level vectors (the encoder's hidden size: sentence-transformers' `Dense` heads act on the
+    /// pooled vector only).
+    public var tokenDimension: Int { encoder.config.hiddenSize }
 
     /// Loads `config.json`, `model.safetensors`, `tokenizer.json` and the sentence-transformers files of `folder`.
     public init(folder: String) throws {
@@ -72,8 +78,17 @@ public final class EmbeddingModel: Sendable {
         tokenizer = try Tokenizer(contentsOf: URL(fileURLWithPath: folder + "/tokenizer.json"))
         pipeline = try SentenceTransformerConfig(folder: folder)
         defaultMaxLength = min(pipeline.maxSeqLength ?? 512, config.maxPositions)
-        // Tessera runs its own threads; BLAS must not start more on the same cores.
-        BLAS.setThreads(1)
+        var heads: [DenseHead] = []
+        var width = config.hiddenSize
+        for path in pipeline.denseModules {
+            let head = try DenseHead(folder: folder, path: path)
+            guard head.inputs == width else {
+                throw ModelError(.wrongShape, "\(folder)/\(path): Dense module takes \(head.inputs) features but receives \(width)")
+            }
+            heads.append(head)
+            width = head.outputs
+        }
+        self.heads = heads
     }
 
     /// Tokenizes one text with `[CLS]`/`[SEP]`, truncated to `maxLength` tokens.
@@ -101,18 +116,25 @@ public final class EmbeddingModel: Sendable {
 
     /// Pooled vectors of already tokenized inputs.
     public func embed(inputs: [EncoderInput], options: EmbedOptions = EmbedOptions()) throws -> [Float] {
-        let width = try outputWidth(options.dimension)
-        let hidden = dimension
+        let width = try outputWidth(options.dimension, of: dimension)
+        let hidden = tokenDimension
         let mode = options.pooling ?? pipeline.pooling
         let normalize = pipeline.normalize || options.dimension != nil
+        let heads = self.heads
+        let widest = heads.reduce(hidden) { max($0, $1.outputs) }
         var out = [Float](repeating: 0, count: inputs.count * width)
         try out.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             let sink = UnsafeSendablePointer(base)
             try run(inputs, options: options) { index, states, rows in
-                let pooled = UnsafeMutablePointer<Float>.allocate(capacity: hidden)
-                defer { pooled.deallocate() }
+                var pooled = UnsafeMutablePointer<Float>.allocate(capacity: widest)
+                var spare = UnsafeMutablePointer<Float>.allocate(capacity: widest)
+                defer { pooled.deallocate(); spare.deallocate() }
                 Pooling.pool(states, rows: rows, width: hidden, mode: mode, into: pooled)
+                for head in heads {
+                    head.apply(pooled, into: spare)
+                    swap(&pooled, &spare)
+                }
                 let target = sink.pointer + index * width
                 target.update(from: pooled, count: width)
                 if normalize { VectorKernels.l2Normalize(target, count: width) }
@@ -130,8 +152,8 @@ public final class EmbeddingModel: Sendable {
 
     /// Token-level vectors of already tokenized inputs.
     public func embedTokens(inputs: [EncoderInput], options: EmbedOptions = EmbedOptions(), normalize: Bool = true) throws -> TokenVectors {
-        let width = try outputWidth(options.dimension)
-        let hidden = dimension
+        let width = try outputWidth(options.dimension, of: tokenDimension)
+        let hidden = tokenDimension
         var offsets = [0]
         offsets.reserveCapacity(inputs.count + 1)
         for input in inputs { offsets.append(offsets[offsets.count - 1] + input.ids.count) }
@@ -151,10 +173,10 @@ public final class EmbeddingModel: Sendable {
         return TokenVectors(vectors: out, offsets: offsets, dimension: width)
     }
 
-    func outputWidth(_ dimension: Int?) throws(ModelError) -> Int {
-        guard let dimension else { return self.dimension }
-        guard dimension >= 1 && dimension <= self.dimension else {
-            throw ModelError(.invalidInput, "dimension \(dimension) must be between 1 and the model's \(self.dimension)")
+    func outputWidth(_ dimension: Int?, of full: Int) throws(ModelError) -> Int {
+        guard let dimension else { return full }
+        guard dimension >= 1 && dimension <= full else {
+            throw ModelError(.invalidInput, "dimension \(dimension) must be between 1 and the model's \(full)")
         }
         return dimension
     }
@@ -169,7 +191,7 @@ public final class EmbeddingModel: Sendable {
         let threads = max(1, min(options.threads, batches.count))
         let workspaces = (0..<threads).map { _ in EncoderWorkspace() }
         let encoder = self.encoder
-        let hidden = dimension
+        let hidden = tokenDimension
         Parallel.forEach(count: batches.count, threads: threads) { worker, b in
             let batch = batches[b]
             let (states, starts) = encoder.encode(batch.map { inputs[$0] }, workspace: workspaces[worker])

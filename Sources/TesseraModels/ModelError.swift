@@ -3,7 +3,7 @@ public struct ModelError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What kind of failure this is.
     public enum Code: String, Sendable {
         case missingFile, corruptFile, invalidTensor, missingTensor, wrongShape, unsupported, invalidConfig, invalidInput
-        case fetchFailed
+        case fetchFailed, writeFailed
     }
     /// The kind of failure.
     public var code: Code

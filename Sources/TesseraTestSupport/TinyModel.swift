@@ -1,5 +1,5 @@
 import Foundation
-import TesseraIndex
+import TesseraKernels
 
 /// Builds a safetensors file from (name, dtype, shape, bytes) entries, optionally breaking it.
 public func makeSafeTensors(_ entries: [(String, String, [Int], [UInt8])], headerOverride: String? = nil, truncateBy: Int = 0) -> [UInt8] {

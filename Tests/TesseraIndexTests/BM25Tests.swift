@@ -1,4 +1,5 @@
 import Foundation
+import TesseraKernels
 import Testing
 @testable import TesseraIndex
 
@@ -27,8 +28,8 @@ import Testing
 
     func makeIndex() throws -> BM25Index { try BM25Index(documents: Self.corpus) }
 
-    func expectHits(_ hits: [BM25Hit], _ expected: [(Int, Double)], sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(hits.map(\.document) == expected.map(\.0), sourceLocation: sourceLocation)
+    func expectHits(_ hits: [ScoredDocument], _ expected: [(Int, Double)], sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(hits.map { Int($0.document) } == expected.map(\.0), sourceLocation: sourceLocation)
         for (hit, (_, score)) in zip(hits, expected) {
             #expect(abs(Double(hit.score) - score) < 1e-5, "document \(hit.document): \(hit.score) vs \(score)", sourceLocation: sourceLocation)
         }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import TesseraKernels
 import Testing
 import TesseraIO
 @testable import TesseraIndex

@@ -1,5 +1,6 @@
 import CTesseraKernels
 import Foundation
+import TesseraKernels
 import Testing
 @testable import TesseraIndex
 

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraKernels
 import Testing
 @testable import TesseraSearch
 

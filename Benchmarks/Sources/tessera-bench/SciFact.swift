@@ -1,6 +1,7 @@
 import Foundation
 import TesseraIndex
 import TesseraIO
+import TesseraKernels
 import TesseraModels
 import TesseraSearch
 

@@ -23,17 +23,17 @@ extension BM25Index {
 
     /// The `topK` best documents for `query` (analysed with ``analyzer``), best first; ties go to the lower document
     /// index. Only documents containing at least one query term are returned, so there may be fewer than `topK`.
-    public func search(_ query: String, topK: Int = 10) -> [BM25Hit] {
+    public func search(_ query: String, topK: Int = 10) -> [ScoredDocument] {
         search(termCounts: queryTerms(query), topK: topK)
     }
 
     /// Like ``search(_:topK:)`` for already analysed terms.
-    public func search(analyzed terms: [String], topK: Int = 10) -> [BM25Hit] {
+    public func search(analyzed terms: [String], topK: Int = 10) -> [ScoredDocument] {
         search(termCounts: queryTerms(analyzed: terms), topK: topK)
     }
 
     /// Searches many queries on up to `threads` threads; results in query order.
-    public func search(_ queries: [String], topK: Int = 10, threads: Int = Parallel.availableCores) -> [[BM25Hit]] {
+    public func search(_ queries: [String], topK: Int = 10, threads: Int = Parallel.availableCores) -> [[ScoredDocument]] {
         let results = ResultSlots(count: queries.count)
         Parallel.forEach(count: queries.count, threads: threads) { _, i in
             results.set(i, search(queries[i], topK: topK))
@@ -45,7 +45,7 @@ extension BM25Index {
     ///
     /// `termCounts` holds term ids (positions in ``vocabulary``) with their weight in the query (occurrences);
     /// an id outside the vocabulary is a programming error.
-    public func search(termCounts: [(term: Int, count: Int)], topK: Int) -> [BM25Hit] {
+    public func search(termCounts: [(term: Int, count: Int)], topK: Int) -> [ScoredDocument] {
         let n = documentCount
         guard topK > 0, n > 0, !termCounts.isEmpty else { return [] }
         for (term, _) in termCounts {
@@ -75,24 +75,22 @@ extension BM25Index {
                 }
             }
         }
-        var heap = TopKHeap(capacity: topK, storage: scratch)
+        var heap = TopK(k: topK)
         for i in 0..<touchedCount {
             let d = Int(touched[i])
-            heap.offer(document: Int32(truncatingIfNeeded: d), score: scores[d])
+            heap.insert(Int32(truncatingIfNeeded: d), scores[d])
             scores[d] = 0
         }
-        return heap.sortedHits()
+        return heap.sorted()
     }
 }
 
 /// Per-search working memory: a dense score per document (kept all-zero between searches), the list of documents
-/// touched, and the heap's arrays.
+/// touched.
 final class BM25Scratch {
     let capacity: Int
     let scores: UnsafeMutablePointer<Float>
     let touched: UnsafeMutablePointer<Int32>
-    var heapScores: [Float] = []
-    var heapDocuments: [Int32] = []
 
     init(documentCount: Int) {
         capacity = documentCount
@@ -127,90 +125,20 @@ final class ScratchPool: @unchecked Sendable {
     }
 }
 
-/// A bounded min-heap keeping the `capacity` best (score descending, document ascending) candidates; the root is
-/// the worst kept candidate.
-struct TopKHeap {
-    let capacity: Int
-    private let storage: BM25Scratch
-
-    init(capacity: Int, storage: BM25Scratch) {
-        self.capacity = capacity
-        self.storage = storage
-        storage.heapScores.removeAll(keepingCapacity: true)
-        storage.heapDocuments.removeAll(keepingCapacity: true)
-    }
-
-    /// Whether (s1, d1) ranks before (s2, d2).
-    @inline(__always) static func better(_ s1: Float, _ d1: Int32, _ s2: Float, _ d2: Int32) -> Bool {
-        s1 > s2 || (s1 == s2 && d1 < d2)
-    }
-
-    mutating func offer(document: Int32, score: Float) {
-        let count = storage.heapScores.count
-        if count < capacity {
-            storage.heapScores.append(score)
-            storage.heapDocuments.append(document)
-            siftUp(count)
-        } else if Self.better(score, document, storage.heapScores[0], storage.heapDocuments[0]) {
-            storage.heapScores[0] = score
-            storage.heapDocuments[0] = document
-            siftDown(0)
-        }
-    }
-
-    private func siftUp(_ start: Int) {
-        var i = start
-        let s = storage
-        while i > 0 {
-            let parent = (i - 1) / 2
-            // Worse candidates move up: swap if i is worse than its parent.
-            guard Self.better(s.heapScores[parent], s.heapDocuments[parent], s.heapScores[i], s.heapDocuments[i]) else { break }
-            s.heapScores.swapAt(parent, i)
-            s.heapDocuments.swapAt(parent, i)
-            i = parent
-        }
-    }
-
-    private func siftDown(_ start: Int) {
-        var i = start
-        let s = storage
-        let n = s.heapScores.count
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var worst = i
-            if l < n, Self.better(s.heapScores[worst], s.heapDocuments[worst], s.heapScores[l], s.heapDocuments[l]) { worst = l }
-            if r < n, Self.better(s.heapScores[worst], s.heapDocuments[worst], s.heapScores[r], s.heapDocuments[r]) { worst = r }
-            if worst == i { return }
-            s.heapScores.swapAt(worst, i)
-            s.heapDocuments.swapAt(worst, i)
-            i = worst
-        }
-    }
-
-    /// The kept candidates, best first.
-    func sortedHits() -> [BM25Hit] {
-        var hits = (0..<storage.heapScores.count).map {
-            BM25Hit(document: Int(storage.heapDocuments[$0]), score: storage.heapScores[$0])
-        }
-        hits.sort { Self.better($0.score, Int32($0.document), $1.score, Int32($1.document)) }
-        return hits
-    }
-}
-
 /// Result slots filled by parallel workers, each slot written by exactly one worker.
 final class ResultSlots: @unchecked Sendable {
-    private var slots: [[BM25Hit]]
+    private var slots: [[ScoredDocument]]
     private let lock = NSLock()
 
     init(count: Int) { slots = Array(repeating: [], count: count) }
 
-    func set(_ i: Int, _ value: [BM25Hit]) {
+    func set(_ i: Int, _ value: [ScoredDocument]) {
         lock.lock()
         slots[i] = value
         lock.unlock()
     }
 
-    var values: [[BM25Hit]] {
+    var values: [[ScoredDocument]] {
         lock.lock()
         defer { lock.unlock() }
         return slots

@@ -15,20 +15,6 @@ public struct BM25Parameters: Sendable, Equatable {
     }
 }
 
-/// One search result: a document (its index in the collection, see ``BM25Index/documentID(_:)``) and its score.
-public struct BM25Hit: Sendable, Equatable {
-    /// The document's index, 0-based, in the order documents were added.
-    public var document: Int
-    /// The BM25 score.
-    public var score: Float
-
-    /// Makes a hit.
-    public init(document: Int, score: Float) {
-        self.document = document
-        self.score = score
-    }
-}
-
 /// An immutable BM25 inverted index: a sorted vocabulary, per-term postings (document index ascending, term
 /// frequency) in flat arrays, document lengths, document external ids.
 ///

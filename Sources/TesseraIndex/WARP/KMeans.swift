@@ -177,14 +177,11 @@ public final class Assigner: @unchecked Sendable {
         let o = UnsafeSendablePointer(out)
         let s = scores.map { UnsafeSendablePointer($0) }
         let rows = rowsPerBlock, d = self.d
-        let wasBLAS = BLAS.threads
-        if threads > 1 { BLAS.setThreads(1) }
         Parallel.forEach(count: blocks, threads: threads) { worker, block in
             let start = block * rows
             self.assignRows(worker: worker, points: p.pointer + start * d, count: min(rows, count - start),
                             into: o.pointer + start, scores: s.map { $0.pointer + start })
         }
-        if threads > 1 { BLAS.setThreads(wasBLAS) }
     }
 
     /// Single-threaded assignment of at most `rowsPerBlock` points with worker `worker`'s scratch.

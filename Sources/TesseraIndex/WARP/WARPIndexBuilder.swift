@@ -200,8 +200,6 @@ public final class WARPIndexBuilder {
                         let rows = UnsafeSendablePointer(readOnly: rowsBuffer.baseAddress!)
                         let cents = UnsafeSendablePointer(readOnly: centroidBuffer.baseAddress!)
                         let source = UnsafeSendablePointer(readOnly: vectors)
-                        let wasBLAS = BLAS.threads
-                        BLAS.setThreads(1)
                         Parallel.forEach(count: blocks, threads: threads) { worker, b in
                             let start = b * block, count = min(block, kept - start)
                             let x = scratch[worker].pointer
@@ -215,7 +213,6 @@ public final class WARPIndexBuilder {
                             }
                             codec.encode(residuals: x, count: count, into: out.pointer + start * codeBytes)
                         }
-                        BLAS.setThreads(wasBLAS)
                     }
                 }
             }

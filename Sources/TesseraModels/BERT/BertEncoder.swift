@@ -78,58 +78,10 @@ public final class BertEncoder: Sendable {
         ws.intermediate.reserve(total * inter)
         ws.scores.reserve(max(longest * longest, VectorKernels.attentionScratchSize(length: longest, headSize: config.headSize)))
         let x = ws.hidden.pointer
-
-        // Embeddings: word + position + type, then LayerNorm.
-        let word = weights.wordEmbeddings.pointer
-        let position = weights.positionEmbeddings.pointer
-        let type = weights.typeEmbeddings.pointer
-        for (s, input) in inputs.enumerated() {
-            for t in 0..<input.ids.count {
-                let row = x + (starts[s] + t) * h
-                let w = word + Int(input.ids[t]) * h
-                let p = position + t * h
-                let ty = type + Int(input.typeIds[t]) * h
-                for c in 0..<h { row[c] = w[c] + p[c] + ty[c] }
-            }
-        }
-        VectorKernels.addLayerNorm(x, adding: nil, bias: nil, gamma: weights.embeddingNormGamma.pointer,
-                                   beta: weights.embeddingNormBeta.pointer, rows: total, cols: h, epsilon: config.layerNormEps)
-
-        let heads = config.numHeads
-        let dh = config.headSize
-        let scale = 1 / Float(dh).squareRoot()
+        weights.embeddings.forward(inputs, starts: starts, into: x, hidden: h, epsilon: config.layerNormEps)
+        let lengths = inputs.map(\.ids.count)
         for layer in weights.layers {
-            let qkv = ws.qkv.pointer
-            layer.qkv.apply(x, lda: h, rows: total, bias: layer.qkvBias.pointer, into: qkv, ldc: 3 * h, workspace: ws.gemm)
-            let ctx = ws.context.pointer
-            let scores = ws.scores.pointer
-            for (s, input) in inputs.enumerated() {
-                let len = input.ids.count
-                let base = qkv + starts[s] * 3 * h
-                for head in 0..<heads {
-                    let q = base + head * dh
-                    let k = base + h + head * dh
-                    let v = base + 2 * h + head * dh
-                    let out = ctx + starts[s] * h + head * dh
-                    if VectorKernels.attentionHead(q: q, k: k, v: v, ld: 3 * h, length: len, headSize: dh, scale: scale,
-                                                   out: out, ldo: h, scratch: scores) {
-                        continue
-                    }
-                    BLAS.sgemm(transB: true, m: len, n: len, k: dh, a: q, lda: 3 * h, b: k, ldb: 3 * h, c: scores, ldc: len)
-                    VectorKernels.softmaxRows(scores, rows: len, cols: len, ld: len, scale: scale)
-                    BLAS.sgemm(m: len, n: dh, k: len, a: scores, lda: len, b: v, ldb: 3 * h, c: out, ldc: h)
-                }
-            }
-            let proj = ws.projected.pointer
-            layer.attnOut.apply(ctx, lda: h, rows: total, bias: nil, into: proj, ldc: h, workspace: ws.gemm)
-            VectorKernels.addLayerNorm(x, adding: proj, bias: layer.attnOutBias.pointer, gamma: layer.attnNormGamma.pointer,
-                                       beta: layer.attnNormBeta.pointer, rows: total, cols: h, epsilon: config.layerNormEps)
-            let mid = ws.intermediate.pointer
-            layer.ffnIn.apply(x, lda: h, rows: total, bias: nil, into: mid, ldc: inter, workspace: ws.gemm)
-            VectorKernels.biasGELU(mid, bias: layer.ffnInBias.pointer, rows: total, cols: inter)
-            layer.ffnOut.apply(mid, lda: inter, rows: total, bias: nil, into: proj, ldc: h, workspace: ws.gemm)
-            VectorKernels.addLayerNorm(x, adding: proj, bias: layer.ffnOutBias.pointer, gamma: layer.ffnNormGamma.pointer,
-                                       beta: layer.ffnNormBeta.pointer, rows: total, cols: h, epsilon: config.layerNormEps)
+            layer.forward(x, lengths: lengths, starts: starts, total: total, config: config, workspace: ws)
         }
         return (x, starts)
     }

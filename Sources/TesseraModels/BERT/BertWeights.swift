@@ -1,35 +1,27 @@
 import TesseraKernels
 
-/// The weights of one transformer layer, with Q, K and V fused into one `[3h, h]` projection.
-public struct BertLayerWeights: Sendable {
-    let qkv: LinearWeights          // [3h, h]
-    let qkvBias: FloatTensor        // [3h]
-    let attnOut: LinearWeights      // [h, h]
-    let attnOutBias: FloatTensor
-    let attnNormGamma: FloatTensor
-    let attnNormBeta: FloatTensor
-    let ffnIn: LinearWeights        // [i, h]
-    let ffnInBias: FloatTensor
-    let ffnOut: LinearWeights       // [h, i]
-    let ffnOutBias: FloatTensor
-    let ffnNormGamma: FloatTensor
-    let ffnNormBeta: FloatTensor
-}
-
-/// All weights of a BERT encoder, checked against the configuration's shapes.
+/// All weights of a BERT encoder, checked against the configuration's shapes: the layers ready for inference
+/// (Q, K and V fused, GEMM weights packed) and every tensor under its checkpoint name (``BertTensorNames``).
 public struct BertWeights: Sendable {
-    let wordEmbeddings: FloatTensor
-    let positionEmbeddings: FloatTensor
-    let typeEmbeddings: FloatTensor
-    let embeddingNormGamma: FloatTensor
-    let embeddingNormBeta: FloatTensor
-    let layers: [BertLayerWeights]
+    /// The configuration the shapes were checked against.
+    public let config: BertConfig
+    let embeddings: BertEmbeddings
+    let layers: [BertLayer]
+    private let byName: [String: FloatTensor]
+
+    /// Every tensor under its checkpoint name, in ``BertTensorNames/all(_:)`` order (the original, unfused Q, K, V).
+    public var tensors: [(name: String, tensor: FloatTensor)] {
+        BertTensorNames.all(config).compactMap { entry in byName[entry.name].map { (entry.name, $0) } }
+    }
+
+    /// The tensor named `name` in ``BertTensorNames`` (nil if there is no such tensor).
+    public func tensor(_ name: String) -> FloatTensor? { byName[name] }
 
     /// Loads the weights named as in Hugging Face BERT checkpoints (with or without a `bert.` prefix,
     /// LayerNorm as `weight`/`bias` or the older `gamma`/`beta`).
     public init(file: SafeTensorsFile, config: BertConfig) throws(ModelError) {
-        let h = config.hiddenSize
-        func tensor(_ name: String, _ shape: [Int]) throws(ModelError) -> FloatTensor {
+        var byName: [String: FloatTensor] = [:]
+        for (name, shape) in BertTensorNames.all(config) {
             var candidates = [name, "bert." + name]
             if name.hasSuffix("LayerNorm.weight") {
                 let old = String(name.dropLast("weight".count)) + "gamma"
@@ -45,38 +37,58 @@ public struct BertWeights: Sendable {
             guard t.shape == shape else {
                 throw ModelError(.wrongShape, "\(file.file.path): weight \(found) has shape \(t.shape), expected \(shape)")
             }
-            return t
+            byName[name] = t
         }
-        wordEmbeddings = try tensor("embeddings.word_embeddings.weight", [config.vocabSize, h])
-        positionEmbeddings = try tensor("embeddings.position_embeddings.weight", [config.maxPositions, h])
-        typeEmbeddings = try tensor("embeddings.token_type_embeddings.weight", [config.typeVocabSize, h])
-        embeddingNormGamma = try tensor("embeddings.LayerNorm.weight", [h])
-        embeddingNormBeta = try tensor("embeddings.LayerNorm.bias", [h])
-        var layers: [BertLayerWeights] = []
+        try self.init(config: config, tensors: byName)
+    }
+
+    /// Assembles weights from tensors under their ``BertTensorNames`` (all of them, with the right shapes), e.g.
+    /// a model being trained.
+    public init(config: BertConfig, tensors byName: [String: FloatTensor]) throws(ModelError) {
+        func t(_ name: String) throws(ModelError) -> FloatTensor {
+            guard let tensor = byName[name] else { throw ModelError(.missingTensor, "missing weight \(name)") }
+            return tensor
+        }
+        for (name, shape) in BertTensorNames.all(config) {
+            let tensor = try t(name)
+            guard tensor.shape == shape else { throw ModelError(.wrongShape, "weight \(name) has shape \(tensor.shape), expected \(shape)") }
+        }
+        let h = config.hiddenSize
+        self.config = config
+        self.byName = byName
+        embeddings = BertEmbeddings(
+            word: try t(BertTensorNames.wordEmbeddings), position: try t(BertTensorNames.positionEmbeddings),
+            type: try t(BertTensorNames.typeEmbeddings), normGamma: try t(BertTensorNames.embeddingNormWeight),
+            normBeta: try t(BertTensorNames.embeddingNormBias))
+        var layers: [BertLayer] = []
         for i in 0..<config.numLayers {
-            let p = "encoder.layer.\(i)."
-            let q = try tensor(p + "attention.self.query.weight", [h, h])
-            let k = try tensor(p + "attention.self.key.weight", [h, h])
-            let v = try tensor(p + "attention.self.value.weight", [h, h])
-            let qb = try tensor(p + "attention.self.query.bias", [h])
-            let kb = try tensor(p + "attention.self.key.bias", [h])
-            let vb = try tensor(p + "attention.self.value.bias", [h])
-            layers.append(BertLayerWeights(
-                qkv: Self.linear(Self.concatenate([q, k, v], shape: [3 * h, h])),
-                qkvBias: Self.concatenate([qb, kb, vb], shape: [3 * h]),
-                attnOut: Self.linear(try tensor(p + "attention.output.dense.weight", [h, h])),
-                attnOutBias: try tensor(p + "attention.output.dense.bias", [h]),
-                attnNormGamma: try tensor(p + "attention.output.LayerNorm.weight", [h]),
-                attnNormBeta: try tensor(p + "attention.output.LayerNorm.bias", [h]),
-                ffnIn: Self.linear(try tensor(p + "intermediate.dense.weight", [config.intermediateSize, h])),
-                ffnInBias: try tensor(p + "intermediate.dense.bias", [config.intermediateSize]),
-                ffnOut: Self.linear(try tensor(p + "output.dense.weight", [h, config.intermediateSize])),
-                ffnOutBias: try tensor(p + "output.dense.bias", [h]),
-                ffnNormGamma: try tensor(p + "output.LayerNorm.weight", [h]),
-                ffnNormBeta: try tensor(p + "output.LayerNorm.bias", [h])
-            ))
+            let n = BertTensorNames.Layer(i)
+            layers.append(BertLayer(
+                qkv: Self.linear(Self.concatenate([try t(n.query + ".weight"), try t(n.key + ".weight"), try t(n.value + ".weight")],
+                                                  shape: [3 * h, h])),
+                qkvBias: Self.concatenate([try t(n.query + ".bias"), try t(n.key + ".bias"), try t(n.value + ".bias")], shape: [3 * h]),
+                attnOut: Self.linear(try t(n.attentionOutput + ".weight")),
+                attnOutBias: try t(n.attentionOutput + ".bias"),
+                attnNormGamma: try t(n.attentionNorm + ".weight"),
+                attnNormBeta: try t(n.attentionNorm + ".bias"),
+                ffnIn: Self.linear(try t(n.intermediate + ".weight")),
+                ffnInBias: try t(n.intermediate + ".bias"),
+                ffnOut: Self.linear(try t(n.output + ".weight")),
+                ffnOutBias: try t(n.output + ".bias"),
+                ffnNormGamma: try t(n.outputNorm + ".weight"),
+                ffnNormBeta: try t(n.outputNorm + ".bias")))
         }
         self.layers = layers
+    }
+
+    /// Writes every tensor under its checkpoint name (unfused) to a `.safetensors` file at `path`, atomically.
+    public func write(to path: String) throws(ModelError) {
+        let list = tensors
+        try withExtendedLifetime(list) { () throws(ModelError) in
+            try SafeTensorsWriter.write(list.map { SafeTensorsWriter.Entry(
+                name: $0.name, shape: $0.tensor.shape, values: UnsafeBufferPointer(start: $0.tensor.pointer, count: $0.tensor.count)) },
+                to: path)
+        }
     }
 
     private static func linear(_ t: FloatTensor) -> LinearWeights {

@@ -11,7 +11,7 @@ public enum PoolingMode: String, Sendable, CaseIterable {
     case max
 }
 
-/// What a sentence-transformers folder says about its pipeline: pooling, normalisation, max length.
+/// What a sentence-transformers folder says about its pipeline: pooling, `Dense` heads, normalisation, max length.
 ///
 /// Read from `modules.json`, the pooling module's `config.json` and `sentence_bert_config.json`. A folder
 /// without `modules.json` is a plain transformers model: mean pooling with L2 normalisation is assumed.
@@ -22,18 +22,23 @@ public struct SentenceTransformerConfig: Sendable, Equatable {
     public var normalize: Bool
     /// `max_seq_length` from `sentence_bert_config.json`, if present.
     public var maxSeqLength: Int?
+    /// The `Dense` modules after pooling, in order (their folders relative to the model folder).
+    public var denseModules: [String]
 
     /// Makes a configuration.
-    public init(pooling: PoolingMode, normalize: Bool, maxSeqLength: Int?) {
+    public init(pooling: PoolingMode, normalize: Bool, maxSeqLength: Int?, denseModules: [String] = []) {
         self.pooling = pooling
         self.normalize = normalize
         self.maxSeqLength = maxSeqLength
+        self.denseModules = denseModules
     }
 
     /// Reads the configuration of the folder at `folder`.
     public init(folder: String) throws(ModelError) {
         var pooling = PoolingMode.mean
         var normalize = true
+        var dense: [String] = []
+        var pooled = false
         let modulesPath = folder + "/modules.json"
         if FileManager.default.fileExists(atPath: modulesPath) {
             let modules = try Self.readJSON(modulesPath)
@@ -49,6 +54,12 @@ public struct SentenceTransformerConfig: Sendable, Equatable {
                     continue
                 case "Pooling":
                     pooling = try Self.readPooling(folder + "/" + path + "/config.json")
+                    pooled = true
+                case "Dense":
+                    guard pooled, !normalize else {
+                        throw ModelError(.unsupported, "unsupported: a Dense module \(normalize ? "after Normalize" : "before Pooling") in \(modulesPath)")
+                    }
+                    dense.append(path)
                 case "Normalize":
                     normalize = true
                 default:
@@ -61,7 +72,7 @@ public struct SentenceTransformerConfig: Sendable, Equatable {
         if FileManager.default.fileExists(atPath: stConfig) {
             maxSeqLength = try Self.readJSON(stConfig).objectValue?["max_seq_length"]?.intValue
         }
-        self.init(pooling: pooling, normalize: normalize, maxSeqLength: maxSeqLength)
+        self.init(pooling: pooling, normalize: normalize, maxSeqLength: maxSeqLength, denseModules: dense)
     }
 
     static func readPooling(_ path: String) throws(ModelError) -> PoolingMode {

@@ -193,3 +193,13 @@ public final class SafeTensorsFile: Sendable {
         }
     }
 }
+
+extension FloatTensor {
+    /// A tensor viewing a matrix's values (kept alive by the tensor), with the matrix's shape or another of the
+    /// same element count.
+    public init(_ matrix: Matrix, shape: [Int]? = nil) {
+        let shape = shape ?? matrix.shape
+        precondition(shape.reduce(1, *) == matrix.count, "shape \(shape) for \(matrix.count) values")
+        self.init(shape: shape, pointer: UnsafePointer(matrix.pointer), owner: matrix)
+    }
+}

@@ -4,14 +4,19 @@ import TesseraIO
 /// A short identity of a model folder, recorded in indexes so that an index is never queried with
 /// another model.
 ///
-/// SHA-256 over `config.json`, `tokenizer.json`, the sentence-transformers pooling files, the size and
+/// SHA-256 over `config.json`, `tokenizer.json`, the sentence-transformers pooling files, any `Dense` head, the size and
 /// header of `model.safetensors` and 64 evenly spaced 64 KiB samples of its weights: cheap to compute
 /// (about 4 MiB read) and different for any fine-tune that changes the sampled weights.
 public enum ModelFingerprint {
     /// The fingerprint of the folder at `folder`, as 64 hex digits.
     public static func compute(folder: String) throws -> String {
         var hasher = SHA256()
-        for name in ["config.json", "tokenizer.json", "modules.json", "1_Pooling/config.json", "sentence_bert_config.json"] {
+        var names = ["config.json", "tokenizer.json", "modules.json", "1_Pooling/config.json", "sentence_bert_config.json"]
+        // Dense heads change every pooled vector: their configuration and (small) weights are hashed whole.
+        if let config = try? SentenceTransformerConfig(folder: folder) {
+            for path in config.denseModules { names += [path + "/config.json", path + "/model.safetensors"] }
+        }
+        for name in names {
             let path = folder + "/" + name
             guard let data = FileManager.default.contents(atPath: path) else { continue }
             Array(name.utf8).withUnsafeBytes { hasher.update($0) }

@@ -1,3 +1,5 @@
+import TesseraKernels
+
 /// Fusion of two (or more) ranked lists into one (hybrid retrieval).
 public enum Fusion: Sendable, Equatable {
     /// Reciprocal rank fusion: Σ 1 / (k + rank), rank starting at 1 (k = 60 is customary).

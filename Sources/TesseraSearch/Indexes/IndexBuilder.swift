@@ -105,7 +105,7 @@ public enum IndexBuilder {
         var offsets: [Int64] = [0]
         var store = try DocumentStoreWriter(writer: writer)
         let reader = try CorpusReader(path: corpus)
-        let d = model.dimension
+        let d = model.tokenDimension
         try encodeKeptTokens(model: model, reader: reader, options: options, filter: filter) { records, documents in
             var keptVectors: [Float] = []
             var keptIDs: [Int32] = []
@@ -143,7 +143,7 @@ public enum IndexBuilder {
         let filter = TokenFilter(tokenizer: model.tokenizer, skipSpecial: options.skipSpecial, skipPunctuation: options.skipPunctuation)
         var warp = options.warp
         warp.threads = options.threads
-        let builder = try WARPIndexBuilder(destination: destination, dimension: model.dimension, parameters: warp)
+        let builder = try WARPIndexBuilder(destination: destination, dimension: model.tokenDimension, parameters: warp)
         let reader = try CorpusReader(path: corpus)
         var titles: [String] = [], texts: [String] = []
         try encodeKeptTokens(model: model, reader: reader, options: options, filter: filter) { records, documents in
@@ -168,7 +168,7 @@ public enum IndexBuilder {
     private static func encodeKeptTokens(model: EmbeddingModel, reader: CorpusReader, options: IndexBuildOptions, filter: TokenFilter,
                                          _ body: (_ records: [TextRecord], _ documents: [(vectors: [Float], ids: [Int32])]) throws -> Void) throws {
         let embed = EmbedOptions(maxLength: options.maxLength, batchSize: options.batchSize, threads: options.threads)
-        let d = model.dimension
+        let d = model.tokenDimension
         var encoded = 0
         while true {
             let records = try reader.next(chunkDocuments)

@@ -1,3 +1,5 @@
+import TesseraKernels
+
 /// How each query token is aligned to document tokens (AligneR's pairwise alignment Ã).
 public enum Alignment: Sendable, Equatable, CustomStringConvertible {
     /// The k most similar document tokens (k = 1 is ColBERT's MaxSim).

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraKernels
 
 /// Exact late interaction (ColBERT MaxSim): score(Q, D) = (1/n) Σᵢ maxⱼ ⟨qᵢ, dⱼ⟩ over every token of
 /// every document. The baseline XTR is measured against; touches every token vector per query.

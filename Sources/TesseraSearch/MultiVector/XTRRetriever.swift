@@ -1,3 +1,5 @@
+import TesseraKernels
+
 /// XTR inference (PAPERS.md §2), exact version: for each query token retrieve its top-k' tokens over the
 /// whole corpus; candidates are the documents owning a retrieved token; each is scored with retrieved
 /// similarities only, imputing m_i (the k'-th retrieved score of query token i) where none was retrieved:

@@ -1,4 +1,5 @@
 import TesseraIndex
+import TesseraKernels
 
 /// BM25 search over a `bm25` index folder.
 public final class BM25Searcher: Searcher {
@@ -21,7 +22,7 @@ public final class BM25Searcher: Searcher {
 
     public func search(_ query: PreparedQuery, topK: Int) throws -> [ScoredDocument] {
         guard case .text(let text) = query else { throw MismatchedQuery() }
-        return index.search(text, topK: topK).map { ScoredDocument(document: Int32($0.document), score: $0.score) }
+        return index.search(text, topK: topK)
     }
 }
 

@@ -1,4 +1,5 @@
 import TesseraIndex
+import TesseraKernels
 import TesseraModels
 
 /// Exact dense search over a `dense` index folder.

@@ -9,7 +9,7 @@ extension QueryTokens {
         let out = try model.embedTokens(inputs: [input], options: EmbedOptions(threads: 1), normalize: true)
         var vectors: [Float] = []
         var ids: [Int32] = []
-        let d = model.dimension
+        let d = model.tokenDimension
         for (t, id) in input.ids.enumerated() where filter.keeps(id) {
             vectors.append(contentsOf: out.vectors[(t * d)..<((t + 1) * d)])
             ids.append(id)

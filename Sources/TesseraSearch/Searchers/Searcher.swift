@@ -1,5 +1,6 @@
 import TesseraIndex
 import TesseraIO
+import TesseraKernels
 
 /// Retrieval modes of `tessera search` / `tessera beir`.
 public enum SearchMode: String, Sendable, CaseIterable {

@@ -1,5 +1,6 @@
 import TesseraIndex
 import TesseraIO
+import TesseraKernels
 import TesseraModels
 
 /// Multi-vector search over a `tokens` index folder: ColBERT MaxSim, XTR or AligneR.
@@ -25,14 +26,14 @@ public final class TokenSearcher: Searcher {
             throw IndexError(.invalidArgument, "mode \(mode.rawValue) does not read an exact token index")
         }
         folder = try IndexFolder(path: path, kind: .tokens, verifyChecksums: verifyChecksums)
-        try folder.manifest.requireModel(try model.identity(), dimension: model.dimension, folder: path)
+        try folder.manifest.requireModel(try model.identity(), dimension: model.tokenDimension, folder: path)
         self.model = model
         self.mode = mode
         self.options = options
         documentIDs = try folder.documentIDs()
         let documents = try folder.count("documents")
         let tokens = try folder.count("tokens")
-        let d = model.dimension
+        let d = model.tokenDimension
         let vectors = try folder.array("vectors", as: Float.self, count: tokens * d)
         let ids = try folder.array("token_ids", as: Int32.self, count: tokens)
         let offsets = try folder.array("document_offsets", as: Int64.self, count: documents + 1)

@@ -1,5 +1,6 @@
 import TesseraIndex
 import TesseraIO
+import TesseraKernels
 import TesseraModels
 
 /// XTR or AligneR search over a compressed `tokens-warp` index with the WARP engine.
@@ -25,7 +26,7 @@ public final class WARPSearcher: Searcher {
             throw IndexError(.invalidArgument, "mode \(mode) does not read a compressed token index (use xtr or aligner)")
         }
         index = try WARPIndex(path: path, verifyChecksums: verifyChecksums)
-        try index.folder.manifest.requireModel(try model.identity(), dimension: model.dimension, folder: path)
+        try index.folder.manifest.requireModel(try model.identity(), dimension: model.tokenDimension, folder: path)
         engine = WARPEngine(index: index)
         self.model = model
         self.mode = mode

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TesseraEval
 import TesseraIndex
+import TesseraKernels
 import TesseraModels
 import TesseraSearch
 

@@ -49,9 +49,10 @@ struct EmbedCommand: ParsableCommand {
         let model = try EmbeddingModel(folder: try ModelStore.resolve(self.model))
         let options = EmbedOptions(pooling: pooling.flatMap(PoolingMode.init(rawValue:)), dimension: dim,
                                    maxLength: maxLength, batchSize: batchSize, threads: threads)
-        let width = dim ?? model.dimension
-        if let dim, dim < 1 || dim > model.dimension {
-            throw ValidationError("--dim must be between 1 and \(model.dimension)")
+        let full = tokens ? model.tokenDimension : model.dimension
+        let width = dim ?? full
+        if let dim, dim < 1 || dim > full {
+            throw ValidationError("--dim must be between 1 and \(full)")
         }
         let reader = try TextRecordReader(path: input)
         let vectors = try NPYWriter(path: output, columns: width)
