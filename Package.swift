@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "TesseraIndex", targets: ["TesseraIndex"]),
         .library(name: "TesseraEval", targets: ["TesseraEval"]),
         .library(name: "TesseraSearch", targets: ["TesseraSearch"]),
+        .library(name: "TesseraTraining", targets: ["TesseraTraining"]),
         .executable(name: "tessera", targets: ["tessera"]),
     ],
     dependencies: [
@@ -39,12 +40,14 @@ let package = Package(
         .target(name: "TesseraIndex", dependencies: ["TesseraKernels", "TesseraIO"]),
         .target(name: "TesseraEval", dependencies: ["TesseraIO"]),
         .target(name: "TesseraSearch", dependencies: ["TesseraKernels", "TesseraIndex", "TesseraModels", "TesseraIO"]),
+        .target(name: "TesseraTraining", dependencies: ["TesseraKernels", "TesseraModels", "TesseraIO"]),
         // Fixture builders shared by test targets (tiny random models); not a product.
         .target(name: "TesseraTestSupport", dependencies: ["TesseraKernels"], path: "Sources/TesseraTestSupport"),
         .executableTarget(
             name: "tessera",
             dependencies: [
                 "TesseraModels", "TesseraTokenizers", "TesseraIO", "TesseraKernels", "TesseraIndex", "TesseraEval", "TesseraSearch",
+                "TesseraTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -59,6 +62,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraIndexTests", dependencies: ["TesseraIndex"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraEvalTests", dependencies: ["TesseraEval"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TesseraTrainingTests", dependencies: ["TesseraTraining", "TesseraModels", "TesseraTestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraSearchTests", dependencies: ["TesseraSearch", "TesseraTestSupport"]),
         .testTarget(name: "TesseraCLITests", dependencies: ["tessera", "TesseraIO", "TesseraTestSupport"]),
     ],

@@ -61,6 +61,10 @@ public enum BLAS {
         }
     }
 
+    /// Pins BLAS to the calling thread now (once per process; later calls do nothing). ``Parallel`` calls it before
+    /// starting workers, so BLAS never keeps a thread pool of its own beside Tessera's.
+    public static func pinToCallingThread() { _ = singleThreaded }
+
     /// Fewest rows of C worth a thread of their own.
     static let minimumRowsPerThread = 16
 

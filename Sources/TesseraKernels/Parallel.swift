@@ -12,6 +12,7 @@ public enum Parallel {
     /// Items are handed out dynamically (next free worker takes the next item).
     public static func forEach(count: Int, threads: Int, _ body: @Sendable (_ worker: Int, _ item: Int) -> Void) {
         let workers = max(1, min(threads, count))
+        BLAS.pinToCallingThread()
         if workers == 1 {
             for item in 0..<count { body(0, item) }
             return

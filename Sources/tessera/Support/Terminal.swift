@@ -25,17 +25,21 @@ final class ProgressBar {
     }
 
     func update(done: Int, tokens: Int) {
+        let elapsed = max(Date().timeIntervalSince(start), 1e-6)
+        update(done: done, detail: "\(Int(Double(tokens) / elapsed)) tokens/s")
+    }
+
+    /// Redraws with `detail` after the count.
+    func update(done: Int, detail: String) {
         guard enabled, Date().timeIntervalSince(lastDraw) > 0.1 else { return }
         lastDraw = Date()
-        let elapsed = max(Date().timeIntervalSince(start), 1e-6)
-        let rate = Int(Double(tokens) / elapsed)
         var line = "\(label) \(done)"
         if let total, total > 0 {
             let width = 30
             let filled = min(width, done * width / total)
             line = "\(label) [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] \(done)/\(total)"
         }
-        line += "  \(rate) tokens/s"
+        line += "  " + detail
         FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
     }
 

@@ -1,0 +1,103 @@
+import TesseraKernels
+import TesseraModels
+
+/// How one batch's loss and gradients are computed.
+public struct GradientSettings: Sendable, Equatable {
+    /// The loss (a single width is the plain loss).
+    public var loss: MatryoshkaLoss
+    /// Mean or CLS pooling of the token states.
+    public var pooling: PoolingMode
+    /// GradCache: encode at most this many sequences at a time, first without keeping activations to get every
+    /// embedding, then again one mini-batch at a time to backpropagate the loss's gradient (nil: the whole batch
+    /// at once). Same loss and gradients either way.
+    public var miniBatchSize: Int?
+    /// Dropout probability of the encoder (0: off).
+    public var dropout: Float
+    /// Worker threads.
+    public var threads: Int
+
+    /// Makes settings.
+    public init(loss: MatryoshkaLoss, pooling: PoolingMode = .mean, miniBatchSize: Int? = nil, dropout: Float = 0,
+                threads: Int = Parallel.availableCores) {
+        self.loss = loss
+        self.pooling = pooling
+        self.miniBatchSize = miniBatchSize
+        self.dropout = dropout
+        self.threads = threads
+    }
+}
+
+/// What one gradient computation measured.
+public struct GradientReport: Sendable {
+    /// The batch's loss.
+    public var loss: Double
+    /// Tokens encoded (counting a recomputed mini-batch twice).
+    public var tokens: Int
+    /// Largest activation memory held at once, in bytes.
+    public var peakActivationBytes: Int
+}
+
+extension TrainableBert {
+    /// Adds the gradient of `settings.loss` on `batch` to every parameter (call ``zeroGradients()`` first) and returns
+    /// the loss. `seed` fixes the dropout masks (the same for both passes of a cached computation).
+    public func accumulateGradients(_ batch: ContrastiveBatch, settings: GradientSettings, seed: UInt64) throws -> GradientReport {
+        let rows = batch.rows
+        let h = config.hiddenSize
+        let chunk = max(1, settings.miniBatchSize ?? rows.count)
+        let chunks = stride(from: 0, to: rows.count, by: chunk).map { $0..<min($0 + chunk, rows.count) }
+        var embeddings = [Float](repeating: 0, count: rows.count * h)
+        var tapes: [EncoderTape] = []
+        var tokens = 0, peak = 0
+        for range in chunks {
+            let tape = forward(Array(rows[range]), examples: Array(range), dropout: settings.dropout, seed: seed, threads: settings.threads)
+            pool(tape, into: &embeddings, firstRow: range.lowerBound, pooling: settings.pooling)
+            tokens += tape.total
+            peak = max(peak, tape.activationBytes * (settings.miniBatchSize == nil ? tapes.count + 1 : 1))
+            if settings.miniBatchSize == nil { tapes.append(tape) }
+        }
+        let (loss, gradient) = try settings.loss.evaluate(embeddings, width: h, queries: batch.queries.count,
+                                                          negatives: batch.negativesPerQuery)
+        guard loss.isFinite else { throw TrainingError(.diverged, "the loss is \(loss) (not finite)") }
+        for (index, range) in chunks.enumerated() {
+            let tape: EncoderTape
+            if settings.miniBatchSize == nil {
+                tape = tapes[index]
+            } else {
+                tape = forward(Array(rows[range]), examples: Array(range), dropout: settings.dropout, seed: seed, threads: settings.threads)
+                tokens += tape.total
+            }
+            let dStates = Matrix(shape: [tape.total, h])
+            for (s, input) in tape.inputs.enumerated() {
+                let row = range.lowerBound + s
+                let n = input.ids.count
+                switch settings.pooling {
+                case .mean:
+                    let scale = 1 / Float(n)
+                    for t in 0..<n {
+                        let out = dStates.pointer + (tape.starts[s] + t) * h
+                        for c in 0..<h { out[c] = gradient[row * h + c] * scale }
+                    }
+                case .cls:
+                    let out = dStates.pointer + tape.starts[s] * h
+                    for c in 0..<h { out[c] = gradient[row * h + c] }
+                case .max:
+                    throw TrainingError(.invalidArgument, "max pooling cannot be trained (use mean or cls)")
+                }
+            }
+            backward(tape, outputGradient: dStates.pointer, threads: settings.threads)
+            if settings.miniBatchSize == nil { tapes[index] = tape }
+        }
+        return GradientReport(loss: loss, tokens: tokens, peakActivationBytes: peak)
+    }
+
+    /// Pools each sequence of the tape into `embeddings` from row `firstRow`.
+    private func pool(_ tape: EncoderTape, into embeddings: inout [Float], firstRow: Int, pooling: PoolingMode) {
+        let h = config.hiddenSize
+        for (s, input) in tape.inputs.enumerated() {
+            let states = tape.output.pointer + tape.starts[s] * h
+            embeddings.withUnsafeMutableBufferPointer { out in
+                Pooling.pool(states, rows: input.ids.count, width: h, mode: pooling, into: out.baseAddress! + (firstRow + s) * h)
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// Everything that determines a training run's result. Recorded in every checkpoint; `--resume` refuses a run
+/// whose configuration differs (except the thread count, which is recorded but may change, losing only
+/// bit-exactness).
+public struct TrainingConfiguration: Codable, Sendable, Equatable {
+    /// `mnrl` or `gecko`.
+    public var loss: String
+    /// MNRL's cosine scale.
+    public var scale: Double = 20
+    /// Gecko's temperature τ.
+    public var temperature: Double = 0.05
+    /// Matryoshka widths (empty: the model's full width only).
+    public var matryoshkaDimensions: [Int] = []
+    /// One weight per Matryoshka width (empty: 1 each).
+    public var matryoshkaWeights: [Double] = []
+    /// Examples per batch (the loss's batch).
+    public var batchSize: Int = 32
+    /// GradCache mini-batch (sequences encoded at once); nil: the whole batch at once.
+    public var miniBatchSize: Int?
+    /// Peak learning rate.
+    public var learningRate: Double = 2e-5
+    /// Epochs (when `steps` is nil).
+    public var epochs: Int = 1
+    /// Total optimiser steps (overrides `epochs`).
+    public var steps: Int?
+    /// Warmup steps.
+    public var warmupSteps: Int = 0
+    /// AdamW's decoupled weight decay.
+    public var weightDecay: Double = 0.01
+    /// Clipping by global norm.
+    public var maxGradNorm: Double = 1.0
+    /// The seed of shuffling and dropout.
+    public var seed: UInt64 = 42
+    /// Whether each epoch visits the examples in a seeded random order (else file order).
+    public var shuffle: Bool = true
+    /// Dropout probability (nil: the model's `hidden_dropout_prob`).
+    public var dropout: Float?
+    /// Token budget of documents.
+    public var maxLength: Int = 256
+    /// Token budget of queries.
+    public var queryMaxLength: Int = 64
+    /// Hard negatives per query (nil: the fewest any example has).
+    public var negatives: Int?
+    /// How texts are formatted for the encoder.
+    public var format: InputFormat = .plain
+    /// Steps between checkpoints (nil: once per epoch).
+    public var checkpointEvery: Int?
+    /// The source model folder's fingerprint.
+    public var modelFingerprint: String = ""
+    /// SHA-256 of the training data file.
+    public var dataChecksum: String = ""
+
+    /// Makes a configuration for `loss` with the defaults.
+    public init(loss: String) { self.loss = loss }
+
+    /// The loss this configuration trains with at the model's `width`.
+    public func matryoshkaLoss(width: Int) throws(TrainingError) -> MatryoshkaLoss {
+        let base: ContrastiveLoss
+        switch loss {
+        case "mnrl": base = .multipleNegativesRanking(scale: scale)
+        case "gecko":
+            guard temperature > 0 else { throw TrainingError(.invalidArgument, "--temperature must be positive") }
+            base = .gecko(temperature: temperature)
+        default: throw TrainingError(.invalidArgument, "unknown loss \(loss) (mnrl or gecko)")
+        }
+        let dims = matryoshkaDimensions.isEmpty ? [width] : matryoshkaDimensions
+        for d in dims where d < 1 || d > width {
+            throw TrainingError(.invalidArgument, "Matryoshka dimension \(d) outside 1...\(width)")
+        }
+        guard matryoshkaWeights.isEmpty || matryoshkaWeights.count == dims.count else {
+            throw TrainingError(.invalidArgument, "\(dims.count) Matryoshka dimensions but \(matryoshkaWeights.count) weights")
+        }
+        return MatryoshkaLoss(loss: base, dimensions: dims, weights: matryoshkaWeights.isEmpty ? nil : matryoshkaWeights)
+    }
+
+    /// Checks the settings that have no model or data to be checked against.
+    public func validate() throws(TrainingError) {
+        guard batchSize >= 2 else { throw TrainingError(.invalidArgument, "--batch-size must be at least 2 (in-batch negatives)") }
+        if let m = miniBatchSize, m < 1 { throw TrainingError(.invalidArgument, "--mini-batch-size must be at least 1") }
+        guard learningRate >= 0, learningRate.isFinite else { throw TrainingError(.invalidArgument, "--lr must be a finite number ≥ 0") }
+        guard epochs >= 1 else { throw TrainingError(.invalidArgument, "--epochs must be at least 1") }
+        if let s = steps, s < 1 { throw TrainingError(.invalidArgument, "--steps must be at least 1") }
+        guard warmupSteps >= 0 else { throw TrainingError(.invalidArgument, "--warmup must be ≥ 0") }
+        if let d = dropout, !(d >= 0 && d < 1) { throw TrainingError(.invalidArgument, "--dropout must be in [0, 1)") }
+        guard maxLength >= 3, queryMaxLength >= 3 else { throw TrainingError(.invalidArgument, "--max-length and --query-max-length must be at least 3") }
+        if let n = negatives, n < 0 { throw TrainingError(.invalidArgument, "--negatives must be ≥ 0") }
+        if let c = checkpointEvery, c < 1 { throw TrainingError(.invalidArgument, "--checkpoint-every must be at least 1") }
+        guard maxGradNorm > 0 else { throw TrainingError(.invalidArgument, "--max-grad-norm must be positive") }
+    }
+}

@@ -1,0 +1,263 @@
+import Foundation
+import TesseraIO
+import TesseraKernels
+import TesseraModels
+
+/// Where a run is, for a progress display.
+public struct TrainingProgress: Sendable {
+    /// Steps done.
+    public var step: Int
+    /// Steps in the run.
+    public var totalSteps: Int
+    /// The last step's loss.
+    public var loss: Double
+    /// Training examples per second since this process started training.
+    public var examplesPerSecond: Double
+    /// Tokens encoded per second (a recomputed GradCache mini-batch counts twice).
+    public var tokensPerSecond: Double
+    /// Estimated seconds left.
+    public var secondsLeft: Double
+}
+
+/// What a finished run did.
+public struct TrainingSummary: Sendable {
+    /// Steps in the run (including any done before a resume).
+    public var steps: Int
+    /// Steps this process ran.
+    public var stepsRun: Int
+    /// Examples per step.
+    public var batchSize: Int
+    /// Loss of every step this process ran.
+    public var losses: [Double]
+    /// Seconds this process trained.
+    public var seconds: Double
+    /// Examples per second.
+    public var examplesPerSecond: Double
+    /// Tokens per second.
+    public var tokensPerSecond: Double
+    /// Largest activation memory of one step, bytes.
+    public var peakActivationBytes: Int
+    /// Evaluation score per checkpoint step (when an evaluation was given).
+    public var evaluations: [(step: Int, score: Double)]
+    /// The step whose weights the output folder holds.
+    public var keptStep: Int
+    /// The output folder.
+    public var output: String
+}
+
+/// A training run: a model folder, a training file, a configuration and an output folder. The output folder
+/// ends up a complete sentence-transformers model folder; checkpoints (`checkpoint-<step>/`, each itself a model
+/// folder plus the optimiser state) are written into it atomically.
+public final class TrainingRun {
+    /// The configuration.
+    public let configuration: TrainingConfiguration
+    let modelFolder: String
+    let output: String
+    let threads: Int
+    let model: EmbeddingModel
+    let trainable: TrainableBert
+    let examples: [TrainingExample]
+    let tokenized: [(query: EncoderInput, positive: EncoderInput, negatives: [EncoderInput])]
+    let negatives: Int
+    let dropout: Float
+    let loss: MatryoshkaLoss
+    /// Steps per epoch.
+    public let stepsPerEpoch: Int
+    /// Steps of the whole run.
+    public let totalSteps: Int
+
+    /// Prepares a run: loads and checks the model and the data, tokenizes everything.
+    public init(model modelFolder: String, data: String, output: String, configuration: TrainingConfiguration,
+                threads: Int = Parallel.availableCores) throws {
+        try configuration.validate()
+        var configuration = configuration
+        let model = try EmbeddingModel(folder: modelFolder)
+        guard model.heads.isEmpty else {
+            throw TrainingError(.invalidModel, "\(modelFolder): training a model with Dense heads is not supported yet")
+        }
+        guard model.pipeline.pooling != .max else { throw TrainingError(.invalidModel, "\(modelFolder): max pooling cannot be trained") }
+        let config = model.encoder.config
+        let weights = try BertWeights(file: SafeTensorsFile(path: modelFolder + "/model.safetensors"), config: config)
+        trainable = try TrainableBert(weights: weights)
+        self.model = model
+        self.modelFolder = modelFolder
+        self.output = output
+        self.threads = max(1, threads)
+        let examples = try TrainingData.read(path: data)
+        self.examples = examples
+        let fewest = examples.map(\.negatives.count).min() ?? 0
+        let negatives = configuration.negatives ?? fewest
+        self.negatives = negatives
+        if negatives > fewest, let short = examples.first(where: { $0.negatives.count < negatives }) {
+            throw TrainingError(.invalidData, "\(data):\(short.line): \(short.negatives.count) negatives, but --negatives \(negatives) asks for more")
+        }
+        guard examples.count >= 2 else { throw TrainingError(.invalidData, "\(data): at least 2 examples are needed (in-batch negatives)") }
+        let format = configuration.format
+        let queryLimit = min(configuration.queryMaxLength, config.maxPositions), documentLimit = min(configuration.maxLength, config.maxPositions)
+        var tokenized: [(query: EncoderInput, positive: EncoderInput, negatives: [EncoderInput])] = []
+        tokenized.reserveCapacity(examples.count)
+        for example in examples {
+            do {
+                let q = try model.tokenize(format.query(example.query, task: example.task), maxLength: queryLimit)
+                let p = try model.tokenize(format.document(example.positive), maxLength: documentLimit)
+                let n = try example.negatives.prefix(negatives).map { try model.tokenize(format.document($0), maxLength: documentLimit) }
+                tokenized.append((q, p, n))
+            } catch {
+                throw TrainingError(.invalidData, "\(data):\(example.line): \(error)")
+            }
+        }
+        self.tokenized = tokenized
+        dropout = try configuration.dropout ?? Self.hiddenDropout(modelFolder + "/config.json")
+        loss = try configuration.matryoshkaLoss(width: config.hiddenSize)
+        configuration.modelFingerprint = try ModelFingerprint.compute(folder: modelFolder)
+        configuration.dataChecksum = try Self.checksum(data)
+        self.configuration = configuration
+        stepsPerEpoch = max(1, examples.count / configuration.batchSize + (examples.count % configuration.batchSize >= 2 ? 1 : 0))
+        totalSteps = configuration.steps ?? configuration.epochs * stepsPerEpoch
+    }
+
+    /// `hidden_dropout_prob` of a `config.json` (0.1, BERT's default, when absent).
+    static func hiddenDropout(_ path: String) throws -> Float {
+        let json = try JSONValue.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
+        return Float(json.objectValue?["hidden_dropout_prob"]?.doubleValue ?? 0.1)
+    }
+
+    static func checksum(_ path: String) throws -> String {
+        let file = try MappedFile(path: path)
+        var hasher = SHA256()
+        hasher.update(file.bytes)
+        return hasher.finalizeHex()
+    }
+
+    /// The examples of step `step` (0-based over the whole run): epoch `step / stepsPerEpoch`, in file order or in
+    /// that epoch's seeded permutation.
+    public func batchIndices(step: Int) -> [Int] {
+        let epoch = step / stepsPerEpoch, within = step % stepsPerEpoch
+        var order = Array(0..<examples.count)
+        if configuration.shuffle {
+            var rng = SplitMix64(seed: configuration.seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
+            for i in stride(from: order.count - 1, to: 0, by: -1) {
+                let j = Int(rng.next() % UInt64(i + 1))
+                order.swapAt(i, j)
+            }
+        }
+        let b = configuration.batchSize
+        return Array(order[(within * b)..<min((within + 1) * b, order.count)])
+    }
+
+    /// The batch of `indices`.
+    func batch(_ indices: [Int]) throws -> ContrastiveBatch {
+        try ContrastiveBatch(queries: indices.map { tokenized[$0].query }, positives: indices.map { tokenized[$0].positive },
+                             negatives: negatives == 0 ? [] : indices.map { tokenized[$0].negatives })
+    }
+
+    /// The gradient settings of every step.
+    var gradientSettings: GradientSettings {
+        GradientSettings(loss: loss, pooling: model.pipeline.pooling, miniBatchSize: configuration.miniBatchSize,
+                         dropout: dropout, threads: threads)
+    }
+
+    /// Runs (or, with `resume`, continues) the training. `evaluate` scores a checkpoint's model folder (higher is
+    /// better); the output folder then keeps the best checkpoint's weights.
+    public func run(resume: Bool = false, evaluate: ((String) throws -> Double)? = nil,
+                    progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingSummary {
+        let store = CheckpointStore(folder: output)
+        try store.prepare()
+        let optimizer = AdamW(parameters: trainable.parameters,
+                              settings: AdamWSettings(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay))
+        var start = 0
+        var evaluations: [(step: Int, score: Double)] = []
+        if resume {
+            guard let latest = try store.latest() else {
+                throw TrainingError(.checkpoint, "--resume: no checkpoint in \(output)")
+            }
+            let state = try store.load(latest, into: trainable, optimizer: optimizer)
+            guard state.configuration == configuration else {
+                throw TrainingError(.configurationChanged, "--resume: \(latest) was trained with another configuration (\(Self.difference(state.configuration, configuration))); use a new --out")
+            }
+            start = state.step
+            evaluations = state.evaluations
+        } else if try store.latest() != nil {
+            throw TrainingError(.checkpoint, "\(output) already holds checkpoints: pass --resume to continue, or use a new --out")
+        }
+        let schedule = LinearSchedule(peak: configuration.learningRate, warmup: configuration.warmupSteps, total: totalSteps)
+        let every = configuration.checkpointEvery ?? stepsPerEpoch
+        let settings = gradientSettings
+        let began = Date()
+        var losses: [Double] = []
+        var tokens = 0, examplesSeen = 0, peak = 0
+        for step in start..<totalSteps {
+            let indices = batchIndices(step: step)
+            trainable.zeroGradients()
+            let report: GradientReport
+            do {
+                report = try trainable.accumulateGradients(try batch(indices), settings: settings,
+                                                           seed: configuration.seed ^ (UInt64(step + 1) &* 0xD1B5_4A32_D192_ED03))
+            } catch let error as TrainingError where error.code == .diverged {
+                throw TrainingError(.diverged, "step \(step + 1): \(error.message); the last good checkpoint is kept in \(output)")
+            }
+            let norm = GradientClipping.clip(trainable.parameters, maxNorm: configuration.maxGradNorm)
+            guard norm.isFinite else {
+                throw TrainingError(.diverged, "step \(step + 1): the gradient norm is \(norm) (not finite); the last good checkpoint is kept in \(output)")
+            }
+            optimizer.update(learningRate: schedule.learningRate(after: step))
+            losses.append(report.loss)
+            tokens += report.tokens
+            examplesSeen += indices.count
+            peak = max(peak, report.peakActivationBytes)
+            let elapsed = max(Date().timeIntervalSince(began), 1e-9)
+            let done = step + 1
+            progress(TrainingProgress(step: done, totalSteps: totalSteps, loss: report.loss,
+                                      examplesPerSecond: Double(examplesSeen) / elapsed, tokensPerSecond: Double(tokens) / elapsed,
+                                      secondsLeft: elapsed / Double(done - start) * Double(totalSteps - done)))
+            if done % every == 0 || done == totalSteps {
+                let folder = try store.write(step: done, model: trainable, optimizer: optimizer, source: modelFolder,
+                                             state: CheckpointState(configuration: configuration, step: done, threads: threads,
+                                                                    evaluations: evaluations))
+                if let evaluate {
+                    evaluations.append((done, try evaluate(folder)))
+                    try store.recordEvaluations(step: done, configuration: configuration, threads: threads, evaluations: evaluations)
+                }
+            }
+        }
+        let kept = evaluations.max { $0.score < $1.score || ($0.score == $1.score && $0.step > $1.step) }?.step ?? totalSteps
+        try store.publish(step: kept, source: modelFolder, card: modelCard(kept: kept, evaluations: evaluations))
+        let seconds = Date().timeIntervalSince(began)
+        return TrainingSummary(steps: totalSteps, stepsRun: totalSteps - start, batchSize: configuration.batchSize, losses: losses,
+                               seconds: seconds, examplesPerSecond: Double(examplesSeen) / max(seconds, 1e-9),
+                               tokensPerSecond: Double(tokens) / max(seconds, 1e-9), peakActivationBytes: peak,
+                               evaluations: evaluations, keptStep: kept, output: output)
+    }
+
+    static func difference(_ a: TrainingConfiguration, _ b: TrainingConfiguration) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        guard let da = try? JSONSerialization.jsonObject(with: encoder.encode(a)) as? [String: Any],
+              let db = try? JSONSerialization.jsonObject(with: encoder.encode(b)) as? [String: Any] else { return "unreadable" }
+        let keys = Set(da.keys).union(db.keys).sorted().filter { "\(da[$0] ?? "none")" != "\(db[$0] ?? "none")" }
+        return keys.map { "\($0): \(da[$0] ?? "none") → \(db[$0] ?? "none")" }.joined(separator: ", ")
+    }
+
+    func modelCard(kept: Int, evaluations: [(step: Int, score: Double)]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let json = (try? encoder.encode(configuration)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+        var card = """
+        ---
+        library_name: sentence-transformers
+        tags: [sentence-transformers, feature-extraction, sentence-similarity, tessera]
+        ---
+        # Fine-tuned with Tessera
+
+        Base model: `\(modelFolder)`. Trained by `tessera train` (Swift) for \(totalSteps) steps of \(configuration.batchSize) \
+        examples (\(examples.count) examples, \(negatives) hard negatives each), loss `\(configuration.loss)`; this folder \
+        holds the weights of step \(kept). It loads in sentence-transformers as it is.
+
+        """
+        if !evaluations.isEmpty {
+            card += "\n| step | evaluation |\n|---|---|\n" + evaluations.map { "| \($0.step) | \(String(format: "%.4f", $0.score)) |" }.joined(separator: "\n") + "\n"
+        }
+        card += "\n## Training configuration\n\n```json\n\(json)\n```\n"
+        return card
+    }
+}

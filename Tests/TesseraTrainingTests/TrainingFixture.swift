@@ -1,0 +1,116 @@
+import Foundation
+import TesseraIO
+import TesseraModels
+import TesseraTestSupport
+import TesseraTraining
+
+/// One case of `Fixtures/cases.json` (made by `Scripts/make_training_fixture.py` with PyTorch and
+/// sentence-transformers).
+struct TrainingCase {
+    let name: String
+    let model: String
+    let loss: MatryoshkaLoss
+    let miniBatchSize: Int?
+    let batch: ContrastiveBatch
+    let lossValue: Double
+    let gradients: SafeTensorsFile
+    let updates: SafeTensorsFile
+    let rows: [String: [Int]]
+    let gradientNorms: [String: Double]
+    let updateNorms: [String: Double]
+    let optimizer: AdamWSettings
+    let warmup: Int
+    let totalSteps: Int
+    let steps: Int
+    let maxGradNorm: Double
+    let stepLosses: [Double]
+    let stepLearningRates: [Double]
+
+    static let directory = Bundle.module.resourcePath! + "/Fixtures"
+
+    static func all() throws -> [TrainingCase] {
+        let json = try JSONValue.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/cases.json"))))
+        return try (json.objectValue?["cases"]?.arrayValue ?? []).map(TrainingCase.init)
+    }
+
+    static func named(_ name: String) throws -> TrainingCase {
+        guard let found = try all().first(where: { $0.name == name }) else { throw FixtureError("no case \(name)") }
+        return found
+    }
+
+    init(_ value: JSONValue) throws {
+        guard let o = value.objectValue else { throw FixtureError("case is not an object") }
+        func string(_ k: String) throws -> String {
+            guard let s = o[k]?.stringValue else { throw FixtureError("missing \(k)") }
+            return s
+        }
+        func number(_ v: JSONValue?) throws -> Double {
+            guard let d = v?.doubleValue else { throw FixtureError("missing number") }
+            return d
+        }
+        name = try string("name")
+        model = try string("model")
+        func contrastive(_ l: JSONObject) throws -> ContrastiveLoss {
+            switch l["kind"]?.stringValue {
+            case "mnrl": return .multipleNegativesRanking(scale: try number(l["scale"]))
+            case "gecko": return .gecko(temperature: try number(l["temperature"]))
+            default: throw FixtureError("unknown loss")
+            }
+        }
+        guard let l = o["loss"]?.objectValue else { throw FixtureError("missing loss") }
+        if l["kind"]?.stringValue == "mrl" {
+            guard let inner = l["inner"]?.objectValue else { throw FixtureError("missing inner loss") }
+            loss = MatryoshkaLoss(loss: try contrastive(inner), dimensions: (l["dims"]?.arrayValue ?? []).compactMap(\.intValue),
+                                  weights: (l["weights"]?.arrayValue ?? []).compactMap(\.doubleValue))
+        } else {
+            loss = MatryoshkaLoss(loss: try contrastive(l), dimensions: [model == "tiny" ? 32 : 384])
+        }
+        miniBatchSize = o["cached_mini_batch_size"]?.intValue
+        guard let b = o["batch"]?.objectValue else { throw FixtureError("missing batch") }
+        func ids(_ v: JSONValue) -> EncoderInput { EncoderInput(ids: (v.arrayValue ?? []).compactMap { $0.intValue.map(Int32.init) }) }
+        batch = try ContrastiveBatch(queries: (b["query_ids"]?.arrayValue ?? []).map(ids),
+                                     positives: (b["positive_ids"]?.arrayValue ?? []).map(ids),
+                                     negatives: (b["negative_ids"]?.arrayValue ?? []).map { ($0.arrayValue ?? []).map(ids) })
+        lossValue = try number(o["loss_value"])
+        gradients = try SafeTensorsFile(path: Self.directory + "/" + (try string("grad_file")))
+        updates = try SafeTensorsFile(path: Self.directory + "/" + (try string("update_file")))
+        var rows: [String: [Int]] = [:]
+        for (k, v) in o["rows"]?.objectValue?.entries ?? [] { rows[k] = (v.arrayValue ?? []).compactMap(\.intValue) }
+        self.rows = rows
+        func norms(_ k: String) -> [String: Double] {
+            var out: [String: Double] = [:]
+            for (n, v) in o[k]?.objectValue?.entries ?? [] { out[n] = v.doubleValue }
+            return out
+        }
+        gradientNorms = norms("grad_norms")
+        updateNorms = norms("update_norms")
+        guard let opt = o["optimizer"]?.objectValue else { throw FixtureError("missing optimizer") }
+        let betas = opt["betas"]?.arrayValue ?? []
+        optimizer = AdamWSettings(learningRate: try number(opt["lr"]), beta1: try number(betas.first), beta2: try number(betas.last),
+                                  epsilon: try number(opt["eps"]), weightDecay: try number(opt["weight_decay"]))
+        warmup = opt["warmup_steps"]?.intValue ?? 0
+        totalSteps = opt["total_steps"]?.intValue ?? 0
+        steps = opt["steps"]?.intValue ?? 0
+        maxGradNorm = try number(opt["max_grad_norm"])
+        stepLosses = (o["step_losses"]?.arrayValue ?? []).compactMap(\.doubleValue)
+        stepLearningRates = (o["step_lrs"]?.arrayValue ?? []).compactMap(\.doubleValue)
+    }
+
+    /// The model folder of the case (the committed tiny BERT, or all-MiniLM-L6-v2 found by the test locator).
+    func modelFolder() throws -> String {
+        if model == "tiny" { return Self.directory + "/tiny_bert" }
+        guard let folder = TestModelLocator.folder else { throw FixtureError(TestModelLocator.missingMessage) }
+        return folder
+    }
+
+    func trainable() throws -> TrainableBert {
+        let folder = try modelFolder()
+        let config = try BertConfig(contentsOf: folder + "/config.json")
+        return try TrainableBert(weights: BertWeights(file: SafeTensorsFile(path: folder + "/model.safetensors"), config: config))
+    }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
