@@ -131,7 +131,7 @@ struct TrainCommand: ParsableCommand {
             let dataset = try BEIRDataset.load(folder: eval, split: evalSplit)
             let evaluation = DenseEvaluation(dataset: dataset, threads: threads, maxLength: maxLength)
             evaluate = { checkpoint in
-                let score = try evaluation.evaluate(model: checkpoint).ndcg10
+                let score = try evaluation.evaluate(model: checkpoint)[0].ndcg10
                 if !quiet { printError("\r\u{1B}[K\(URL(fileURLWithPath: checkpoint).lastPathComponent): nDCG@10 \(String(format: "%.4f", score)) on \(evalSplit)") }
                 return score
             }

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import TesseraIO
+
+/// `tessera pairs`, `mine` and `train` as a user runs them, on the committed tiny BERT.
+@Suite(.serialized) struct TrainCLITests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("TesseraTrainingTests/Fixtures").path
+    static var tiny: String { fixtures + "/tiny_bert" }
+
+    /// A BEIR folder over the tiny model's words: 6 documents, 3 train queries (one with two positives).
+    static func beir() throws -> String {
+        let dir = CLI.folder()
+        let docs = [("d1", "sun", "the sun heats the earth"), ("d2", "ice", "ice melts in the hot sun"),
+                    ("d3", "plants", "plants need water and light"), ("d4", "magnet", "a magnet moves iron"),
+                    ("d5", "sound", "a sound wave moves in air"), ("d6", "ocean", "cold wind from the ocean")]
+        try docs.map { "{\"_id\": \"\($0.0)\", \"title\": \"\($0.1)\", \"text\": \"\($0.2)\"}" }.joined(separator: "\n")
+            .write(toFile: dir + "/corpus.jsonl", atomically: true, encoding: .utf8)
+        try ["{\"_id\": \"q1\", \"text\": \"what heats the earth\"}", "{\"_id\": \"q2\", \"text\": \"how does ice melt\"}",
+             "{\"_id\": \"q3\", \"text\": \"what moves iron\"}"].joined(separator: "\n")
+            .write(toFile: dir + "/queries.jsonl", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: dir + "/qrels", withIntermediateDirectories: true)
+        try "query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td2\t1\nq2\td2\t1\nq3\td4\t1\nq3\td5\t0\n"
+            .write(toFile: dir + "/qrels/train.tsv", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    func lines(_ path: String) throws -> [JSONObject] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            try JSONValue.parse(Array($0.utf8)).objectValue ?? JSONObject()
+        }
+    }
+
+    @Test func pairsThenMineThenTrain() throws {
+        let beir = try Self.beir()
+        let pairs = beir + "/pairs.jsonl"
+        let p = try CLI.run(["pairs", "--data", beir, "--split", "train", "--out", pairs])
+        #expect(p.status == 0, "\(p.stderr)")
+        let written = try lines(pairs)
+        #expect(written.map { $0["positive_id"]?.stringValue ?? "" } == ["d1", "d2", "d2", "d4"])
+        #expect(written[0]["positive"]?.objectValue?["title"]?.stringValue == "sun")
+
+        let mined = beir + "/mined.jsonl"
+        let m = try CLI.run(["mine", "--model", Self.tiny, "--data", pairs, "--corpus", beir + "/corpus.jsonl", "--out", mined,
+                             "--num-negatives", "2", "--range-max", "5"])
+        #expect(m.status == 0, "\(m.stderr)")
+        let withNegatives = try lines(mined)
+        #expect(withNegatives.count == 4)
+        for line in withNegatives {
+            let negatives = (line["negative_ids"]?.arrayValue ?? []).compactMap(\.stringValue)
+            #expect(negatives.count == 2)
+            // A positive of the same query is never mined (q1 has two).
+            let query = line["query"]?.stringValue
+            let positives = withNegatives.filter { $0["query"]?.stringValue == query }.compactMap { $0["positive_id"]?.stringValue }
+            #expect(Set(negatives).isDisjoint(with: positives), "\(negatives) vs \(positives)")
+        }
+
+        let out = beir + "/model"
+        let t = try CLI.run(["train", "--model", Self.tiny, "--data", mined, "--out", out, "--batch-size", "4", "--epochs", "2",
+                             "--lr", "1e-3", "--loss", "gecko", "--mrl-dims", "32,16", "--mini-batch-size", "3", "--json"])
+        #expect(t.status == 0, "\(t.stderr)")
+        let summary = try JSONValue.parse(Array(t.stdout.utf8)).objectValue
+        #expect(summary?["steps"]?.intValue == 2)
+        #expect(summary?["kept_step"]?.intValue == 2)
+        let e = try CLI.run(["embed", "--model", out, "--input", beir + "/corpus.jsonl", "--output", beir + "/v.npy"])
+        #expect(e.status == 0, "\(e.stderr)")
+    }
+
+    @Test func badInputIsOneLine() throws {
+        let beir = try Self.beir()
+        try "{\"query\": \"a\", \"positive\": \"b\"}\n{\"query\": 3, \"positive\": \"b\"}\n".write(toFile: beir + "/bad.jsonl", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["train", "--model", Self.tiny, "--data", beir + "/bad.jsonl", "--out", beir + "/o"])
+        #expect(r.status == 1)
+        #expect(r.stderr == "tessera: error: \(beir)/bad.jsonl:2: missing or non-string \"query\"\n")
+        #expect(!FileManager.default.fileExists(atPath: beir + "/o"))
+        let v = try CLI.run(["train", "--model", Self.tiny, "--data", beir + "/bad.jsonl", "--out", beir + "/o", "--mrl-dims", "32,x"])
+        #expect(v.status != 0 && v.stderr.contains("--mrl-dims must be a comma-separated list"))
+        let s = try CLI.run(["pairs", "--data", beir, "--split", "nope", "--out", beir + "/p.jsonl"])
+        #expect(s.status == 1 && s.stderr.contains("qrels file"))
+    }
+}
