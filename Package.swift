@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "TesseraIndex", dependencies: ["TesseraKernels", "TesseraIO"]),
         .target(name: "TesseraEval", dependencies: ["TesseraIO"]),
         .target(name: "TesseraSearch", dependencies: ["TesseraKernels", "TesseraIndex", "TesseraModels", "TesseraIO"]),
-        .target(name: "TesseraTraining", dependencies: ["TesseraKernels", "TesseraModels", "TesseraIO"]),
+        .target(name: "TesseraTraining", dependencies: ["CTesseraKernels", "TesseraKernels", "TesseraModels", "TesseraIO"]),
         // Fixture builders shared by test targets (tiny random models); not a product.
         .target(name: "TesseraTestSupport", dependencies: ["TesseraKernels"], path: "Sources/TesseraTestSupport"),
         .executableTarget(

@@ -22,16 +22,31 @@ TK_TARGET static inline float TK_NAME(expf_approx)(float x) {
     return y * s.f;
 }
 
-TK_TARGET static inline float TK_NAME(gelu)(float x) {
-    // gelu(x) = x * Phi(x) = 0.5 x erfc(-x / sqrt 2). erfc(|z|) from Abramowitz-Stegun 7.1.26
-    // (absolute error <= 1.5e-7), computed without cancellation for the negative tail.
+TK_TARGET static inline float TK_NAME(normal_cdf)(float x) {
+    // Phi(x) = 0.5 erfc(-x / sqrt 2). erfc(|z|) from Abramowitz-Stegun 7.1.26 (absolute error <= 1.5e-7),
+    // computed without cancellation for the negative tail.
     float z = x * 0.70710678118654752f;
     float az = z < 0 ? -z : z;
     float t = 1.0f / (1.0f + 0.3275911f * az);
     float poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
     float erfc_abs = poly * TK_NAME(expf_approx)(-az * az);   // erfc(|z|)
-    float phi = z >= 0 ? 1.0f - 0.5f * erfc_abs : 0.5f * erfc_abs;
-    return x * phi;
+    return z >= 0 ? 1.0f - 0.5f * erfc_abs : 0.5f * erfc_abs;
+}
+
+TK_TARGET static inline float TK_NAME(gelu)(float x) {
+    // gelu(x) = x * Phi(x).
+    return x * TK_NAME(normal_cdf)(x);
+}
+
+TK_TARGET static void TK_NAME(gelu_record)(const float *u, float *g, float *phi, size_t n) {
+    for (size_t i = 0; i < n; i++) { float p = TK_NAME(normal_cdf)(u[i]); phi[i] = p; g[i] = u[i] * p; }
+}
+
+TK_TARGET static void TK_NAME(gelu_backward)(const float *dg, const float *u, const float *phi, float *du, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        float x = u[i];
+        du[i] = dg[i] * (phi[i] + x * 0.39894228040143268f * TK_NAME(expf_approx)(-0.5f * x * x));
+    }
 }
 
 TK_TARGET static void TK_NAME(bias_gelu)(float *x, const float *bias, size_t rows, size_t cols) {

@@ -17,8 +17,9 @@ final class LayerTape: @unchecked Sendable {
     let outputInverseDeviation: Matrix  // [T]
     let outputMask: Matrix?      // [T, h]
 
-    init(tokens t: Int, config: BertConfig, dropout: Bool) {
+    init(tokens t: Int, config: BertConfig, dropout: Bool, pool: MatrixPool) {
         let h = config.hiddenSize, i = config.intermediateSize
+        func Matrix(shape: [Int]) -> TesseraKernels.Matrix { TesseraKernels.Matrix(shape: shape, pool: pool) }
         input = Matrix(shape: [t, h])
         qkv = Matrix(shape: [t, 3 * h])
         context = Matrix(shape: [t, h])
@@ -61,7 +62,8 @@ public final class EncoderTape: @unchecked Sendable {
     let layers: [LayerTape]
     let dropout: DropoutMasks
 
-    init(inputs: [EncoderInput], examples: [Int], config: BertConfig, dropout: DropoutMasks) {
+    init(inputs: [EncoderInput], examples: [Int], config: BertConfig, dropout: DropoutMasks, pool: MatrixPool) {
+        func Matrix(shape: [Int]) -> TesseraKernels.Matrix { TesseraKernels.Matrix(shape: shape, pool: pool) }
         self.inputs = inputs
         self.examples = examples
         var starts: [Int] = []
@@ -78,7 +80,7 @@ public final class EncoderTape: @unchecked Sendable {
         embeddingNormalized = Matrix(shape: [total, h])
         embeddingInverseDeviation = Matrix(shape: [total])
         embeddingMask = dropout.isActive ? Matrix(shape: [total, h]) : nil
-        layers = (0..<config.numLayers).map { _ in LayerTape(tokens: total, config: config, dropout: dropout.isActive) }
+        layers = (0..<config.numLayers).map { _ in LayerTape(tokens: total, config: config, dropout: dropout.isActive, pool: pool) }
     }
 
     /// Bytes of activations held for the backward pass.

@@ -6,10 +6,11 @@ extension TrainableBert {
     /// gradient of a loss whose derivative with respect to the tape's output is `outputGradient` (`[T × h]`).
     public func backward(_ tape: EncoderTape, outputGradient: UnsafePointer<Float>, threads: Int) {
         let h = config.hiddenSize, inter = config.intermediateSize, t = tape.total
-        let dx = Matrix(shape: [t, h])          // gradient of the current layer's output, then of its input
+        let dx = Matrix(shape: [t, h], pool: pool)  // gradient of the current layer's output, then of its input
         dx.pointer.update(from: outputGradient, count: t * h)
-        let dHidden = Matrix(shape: [t, h]), dTemp = Matrix(shape: [t, h]), dContext = Matrix(shape: [t, h])
-        let dInter = Matrix(shape: [t, inter]), dQKV = Matrix(shape: [t, 3 * h])
+        let dHidden = Matrix(shape: [t, h], pool: pool), dTemp = Matrix(shape: [t, h], pool: pool)
+        let dContext = Matrix(shape: [t, h], pool: pool)
+        let dInter = Matrix(shape: [t, inter], pool: pool), dQKV = Matrix(shape: [t, 3 * h], pool: pool)
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
             let layer = layers[l], rec = tape.layers[l]
             // Output LayerNorm, residual, feed-forward.

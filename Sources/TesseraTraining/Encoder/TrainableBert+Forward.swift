@@ -10,10 +10,10 @@ extension TrainableBert {
     /// needs. `examples[i]` keys the dropout masks of sequence i, so that a recomputed pass draws the same masks.
     public func forward(_ inputs: [EncoderInput], examples: [Int], dropout: Float, seed: UInt64, threads: Int) -> EncoderTape {
         let masks = DropoutMasks(probability: dropout, seed: seed)
-        let tape = EncoderTape(inputs: inputs, examples: examples, config: config, dropout: masks)
+        let tape = EncoderTape(inputs: inputs, examples: examples, config: config, dropout: masks, pool: pool)
         let h = config.hiddenSize, t = tape.total, eps = config.layerNormEps
-        let x = Matrix(shape: [t, h])
-        let scratch = Matrix(shape: [t, h])
+        let x = Matrix(shape: [t, h], pool: pool)
+        let scratch = Matrix(shape: [t, h], pool: pool)
         // Embeddings.
         let word = self.word.value.pointer, position = self.position.value.pointer, type = self.type.value.pointer
         for (s, input) in inputs.enumerated() {

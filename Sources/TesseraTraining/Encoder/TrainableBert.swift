@@ -33,6 +33,8 @@ public final class TrainableBert: @unchecked Sendable {
     let layers: [TrainableLayer]
     /// Every trainable tensor under its checkpoint name, in checkpoint order.
     public let parameters: [Parameter]
+    /// Memory of activations and their gradients, reused from step to step.
+    let pool = MatrixPool()
 
     /// Copies `weights` into trainable tensors.
     public init(weights: BertWeights) throws {

@@ -1,3 +1,4 @@
+import CTesseraKernels
 import Foundation
 import TesseraKernels
 
@@ -80,23 +81,15 @@ enum TrainingOps {
         }
     }
 
-    /// Exact GELU `g = u Φ(u)`, recording `Φ(u)` for the backward pass.
+    /// Exact GELU `g = u Φ(u)` (the inference kernel's erf), recording `Φ(u)` for the backward pass.
     static func gelu(_ u: UnsafePointer<Float>, count: Int, into g: UnsafeMutablePointer<Float>, phi: UnsafeMutablePointer<Float>) {
-        for i in 0..<count {
-            let p = Float(0.5 * (1 + erf(Double(u[i]) * 0.7071067811865476)))
-            phi[i] = p
-            g[i] = u[i] * p
-        }
+        tk_gelu_record(u, g, phi, count)
     }
 
     /// Backward of ``gelu``: `du = dg · (Φ(u) + u φ(u))`, φ the standard normal density. `du` may alias `dg`.
     static func geluBackward(_ dg: UnsafePointer<Float>, u: UnsafePointer<Float>, phi: UnsafePointer<Float>, count: Int,
                              into du: UnsafeMutablePointer<Float>) {
-        for i in 0..<count {
-            let x = u[i]
-            let density = 0.3989422804014327 * exp(-0.5 * x * x)
-            du[i] = dg[i] * (phi[i] + x * density)
-        }
+        tk_gelu_backward(dg, u, phi, du, count)
     }
 }
 

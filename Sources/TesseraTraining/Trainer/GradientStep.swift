@@ -66,7 +66,8 @@ extension TrainableBert {
                 tape = forward(Array(rows[range]), examples: Array(range), dropout: settings.dropout, seed: seed, threads: settings.threads)
                 tokens += tape.total
             }
-            let dStates = Matrix(shape: [tape.total, h])
+            let dStates = Matrix(shape: [tape.total, h], pool: pool)
+            dStates.zero()
             for (s, input) in tape.inputs.enumerated() {
                 let row = range.lowerBound + s
                 let n = input.ids.count
