@@ -9,6 +9,7 @@ D=${SCIFACT:-../shared/data/scifact}
 W=${1:-/tmp/tessera-scifact-finetune}
 T=.build/release/tessera
 mkdir -p "$W"
+if [ ! -s "$W/mined.jsonl" ]; then
 $T pairs --data "$D" --split train --out "$W/pairs.jsonl"
 python3 - "$D" "$W" <<'PY'
 import json, os, random, sys
@@ -31,8 +32,11 @@ print(f"{len(queries) - 100} training queries, 100 held out", file=sys.stderr)
 PY
 $T mine --model all-MiniLM-L6-v2 --data "$W/train.jsonl" --corpus "$D/corpus.jsonl" --out "$W/mined.jsonl" \
   --num-negatives 1 --range-min 10 --range-max 50 --relative-margin 0.05
+fi
+# Lines whose every candidate broke the margin got no negative; train on the lines that have one.
+python3 -c 'import json,sys; [print(l, end="") for l in open(sys.argv[1]) if json.loads(l)["negatives"]]' "$W/mined.jsonl" > "$W/mined1.jsonl"
 rm -rf "$W/model"
-$T train --model all-MiniLM-L6-v2 --data "$W/mined.jsonl" --out "$W/model" --loss mnrl --mrl-dims 384,256,128 \
+$T train --model all-MiniLM-L6-v2 --data "$W/mined1.jsonl" --out "$W/model" --loss mnrl --mrl-dims 384,256,128 \
   --batch-size 32 --epochs 2 --lr 2e-5 --warmup 5 --eval "$W/heldout" --eval-split dev --json | tee "$W/train.json"
 for model in all-MiniLM-L6-v2 "$W/model"; do
   for dim in 384 256 128; do

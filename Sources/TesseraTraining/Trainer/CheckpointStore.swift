@@ -59,16 +59,19 @@ struct CheckpointStore {
     }
 
     /// Writes checkpoint `step` and returns its folder.
-    func write(step: Int, model: TrainableBert, optimizer: AdamW, source: String, state: CheckpointState) throws -> String {
+    func write(step: Int, model: TrainableBert, untouched: [(name: String, tensor: FloatTensor)], optimizer: AdamW, source: String,
+               state: CheckpointState) throws -> String {
         let destination = folder + "/" + Self.prefix + String(step)
         let temporary = folder + "/.tmp-" + Self.prefix + "\(step)-\(getpid())"
         try? FileManager.default.removeItem(atPath: temporary)
         do {
             try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
             try Self.copyModelFiles(from: source, to: temporary)
-            try SafeTensorsWriter.write(model.parameters.map { SafeTensorsWriter.Entry(
-                name: $0.name, shape: $0.shape, values: UnsafeBufferPointer(start: $0.values, count: $0.count)) },
-                to: temporary + "/model.safetensors")
+            let entries = model.parameters.map { SafeTensorsWriter.Entry(
+                name: $0.name, shape: $0.shape, values: UnsafeBufferPointer(start: $0.values, count: $0.count)) }
+                + untouched.map { SafeTensorsWriter.Entry(name: $0.name, shape: $0.tensor.shape,
+                                                          values: UnsafeBufferPointer(start: $0.tensor.pointer, count: $0.tensor.count)) }
+            try withExtendedLifetime(untouched) { try SafeTensorsWriter.write(entries, to: temporary + "/model.safetensors") }
             var moments: [SafeTensorsWriter.Entry] = []
             for (i, p) in optimizer.parameters.enumerated() {
                 moments.append(.init(name: p.name + ".exp_avg", matrix: optimizer.firstMoments[i]))

@@ -61,6 +61,9 @@ public final class TrainingRun {
     let negatives: Int
     let dropout: Float
     let loss: MatryoshkaLoss
+    /// Float tensors of the source checkpoint that training does not touch (BERT's pooler), written back unchanged so
+    /// that the output folder loads in transformers without freshly initialised weights.
+    let untouched: [(name: String, tensor: FloatTensor)]
     /// Steps per epoch.
     public let stepsPerEpoch: Int
     /// Steps of the whole run.
@@ -77,8 +80,19 @@ public final class TrainingRun {
         }
         guard model.pipeline.pooling != .max else { throw TrainingError(.invalidModel, "\(modelFolder): max pooling cannot be trained") }
         let config = model.encoder.config
-        let weights = try BertWeights(file: SafeTensorsFile(path: modelFolder + "/model.safetensors"), config: config)
+        let file = try SafeTensorsFile(path: modelFolder + "/model.safetensors")
+        let weights = try BertWeights(file: file, config: config)
         trainable = try TrainableBert(weights: weights)
+        let trained = Set(BertTensorNames.all(config).map(\.name))
+        var untouched: [(name: String, tensor: FloatTensor)] = []
+        for name in file.tensors.keys.sorted() {
+            let canonical = name.hasPrefix("bert.") ? String(name.dropFirst(5)) : name
+            guard !trained.contains(canonical), !trained.contains(canonical.replacingOccurrences(of: ".gamma", with: ".weight")
+                .replacingOccurrences(of: ".beta", with: ".bias")),
+                  let dtype = file.tensors[name]?.dtype, [.F32, .F16, .BF16].contains(dtype) else { continue }
+            untouched.append((canonical, try file.floats(name)))
+        }
+        self.untouched = untouched
         self.model = model
         self.modelFolder = modelFolder
         self.output = output
@@ -211,7 +225,7 @@ public final class TrainingRun {
                                       examplesPerSecond: Double(examplesSeen) / elapsed, tokensPerSecond: Double(tokens) / elapsed,
                                       secondsLeft: elapsed / Double(done - start) * Double(totalSteps - done)))
             if done % every == 0 || done == totalSteps {
-                let folder = try store.write(step: done, model: trainable, optimizer: optimizer, source: modelFolder,
+                let folder = try store.write(step: done, model: trainable, untouched: untouched, optimizer: optimizer, source: modelFolder,
                                              state: CheckpointState(configuration: configuration, step: done, threads: threads,
                                                                     evaluations: evaluations))
                 if let evaluate {
