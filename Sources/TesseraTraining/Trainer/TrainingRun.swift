@@ -29,7 +29,7 @@ public struct TrainingSummary: Sendable {
     public var batchSize: Int
     /// Loss of every step this process ran.
     public var losses: [Double]
-    /// Seconds this process trained.
+    /// Seconds this process trained (checkpoint writes included, evaluations not).
     public var seconds: Double
     /// Examples per second.
     public var examplesPerSecond: Double
@@ -200,6 +200,7 @@ public final class TrainingRun {
         let began = Date()
         var losses: [Double] = []
         var tokens = 0, examplesSeen = 0, peak = 0
+        var evaluating = 0.0  // seconds spent in `evaluate`, left out of the rates
         for step in start..<totalSteps {
             let indices = batchIndices(step: step)
             trainable.zeroGradients()
@@ -219,7 +220,7 @@ public final class TrainingRun {
             tokens += report.tokens
             examplesSeen += indices.count
             peak = max(peak, report.peakActivationBytes)
-            let elapsed = max(Date().timeIntervalSince(began), 1e-9)
+            let elapsed = max(Date().timeIntervalSince(began) - evaluating, 1e-9)
             let done = step + 1
             progress(TrainingProgress(step: done, totalSteps: totalSteps, loss: report.loss,
                                       examplesPerSecond: Double(examplesSeen) / elapsed, tokensPerSecond: Double(tokens) / elapsed,
@@ -229,14 +230,16 @@ public final class TrainingRun {
                                              state: CheckpointState(configuration: configuration, step: done, threads: threads,
                                                                     evaluations: evaluations))
                 if let evaluate {
+                    let started = Date()
                     evaluations.append((done, try evaluate(folder)))
+                    evaluating += Date().timeIntervalSince(started)
                     try store.recordEvaluations(step: done, configuration: configuration, threads: threads, evaluations: evaluations)
                 }
             }
         }
         let kept = evaluations.max { $0.score < $1.score || ($0.score == $1.score && $0.step > $1.step) }?.step ?? totalSteps
         try store.publish(step: kept, source: modelFolder, card: modelCard(kept: kept, evaluations: evaluations))
-        let seconds = Date().timeIntervalSince(began)
+        let seconds = Date().timeIntervalSince(began) - evaluating
         return TrainingSummary(steps: totalSteps, stepsRun: totalSteps - start, batchSize: configuration.batchSize, losses: losses,
                                seconds: seconds, examplesPerSecond: Double(examplesSeen) / max(seconds, 1e-9),
                                tokensPerSecond: Double(tokens) / max(seconds, 1e-9), peakActivationBytes: peak,
