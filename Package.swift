@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "TesseraSearch", dependencies: ["TesseraKernels", "TesseraIndex", "TesseraModels", "TesseraIO"]),
         .target(name: "TesseraTraining", dependencies: ["CTesseraKernels", "TesseraKernels", "TesseraModels", "TesseraIO"]),
         // Fixture builders shared by test targets (tiny random models); not a product.
-        .target(name: "TesseraTestSupport", dependencies: ["TesseraKernels"], path: "Sources/TesseraTestSupport"),
+        .target(name: "TesseraTestSupport", dependencies: ["TesseraKernels", "TesseraModels"], path: "Sources/TesseraTestSupport"),
         .executableTarget(
             name: "tessera",
             dependencies: [

@@ -4,8 +4,9 @@
 Makes, in Tests/TesseraTrainingTests/Fixtures/ (all overwritten):
 
   tiny_bert/                    a complete sentence-transformers folder holding a random 2-layer BERT:
-      model.safetensors         float32 BertModel parameters with their plain names (no "bert." prefix, no pooler):
-                                embeddings.word_embeddings.weight, encoder.layer.0.attention.self.query.weight, ...
+      (no weights)              the float32 BertModel parameters (plain names, no pooler) come from one SplitMix64
+                                stream (tiny_weights); the script writes model.safetensors while it runs and deletes
+                                it at the end; the Swift tests rebuild it (TesseraTestSupport/TinyTrainingModel.swift).
       config.json               vocab 64, hidden 32, 2 layers, 4 heads, intermediate 64, 48 positions, 2 token types,
                                 gelu, layer_norm_eps 1e-12, dropout 0.1 (the cases below switch dropout off).
       tokenizer.json            WordPiece over a 64-token vocabulary: [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 [MASK]=4, then
@@ -120,6 +121,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 import sentence_transformers  # noqa: E402
@@ -131,8 +133,7 @@ from tokenizers import Tokenizer, decoders, normalizers, pre_tokenizers, process
 from tokenizers.models import WordPiece  # noqa: E402
 from transformers import AutoTokenizer, BertConfig, BertModel, get_linear_schedule_with_warmup  # noqa: E402
 
-SEED = 0                # torch.manual_seed for the tiny model's BERT init
-NOISE_SEED = 1          # generator for the LayerNorm / bias noise
+WEIGHT_SEED = 20261202  # SplitMix64 seed of the tiny model's weights (rebuilt by the Swift tests, never committed)
 CHECK_SEED = 20240611   # choice of the finite-difference entries
 DEFAULT_MINILM = os.path.expanduser("~/.cache/tessera-peers/models/all-MiniLM-L6-v2")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -285,18 +286,46 @@ def build_tiny_tokenizer(vocab):
     return tok
 
 
+def splitmix64(seed):
+    """SplitMix64, as Tessera's SplitMix64 (TesseraKernels/Common): yields 64-bit integers."""
+    state = seed & 0xFFFFFFFFFFFFFFFF
+    mask = 0xFFFFFFFFFFFFFFFF
+    while True:
+        state = (state + 0x9E3779B97F4A7C15) & mask
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        yield z ^ (z >> 31)
+
+
+def tiny_weights(names_and_shapes):
+    """The tiny model's weights, from one SplitMix64 stream (seed WEIGHT_SEED) over the tensors in checkpoint order:
+    x = 2u - 1 with u = (next >> 11) / 2^53; LayerNorm weights 1 + 0.1x, biases 0.1x, everything else 0.05x, each
+    computed in double and rounded to float32. The Swift tests rebuild the same weights
+    (TesseraTestSupport/TinyTrainingModel.swift), so no weight file is committed."""
+    rng = splitmix64(WEIGHT_SEED)
+    out = {}
+    for name, shape in names_and_shapes:
+        n = int(np.prod(shape))
+        x = np.array([2.0 * ((next(rng) >> 11) * 2.0 ** -53) - 1.0 for _ in range(n)], dtype=np.float64)
+        if "LayerNorm.weight" in name:
+            v = 1.0 + 0.1 * x
+        elif name.endswith("bias"):
+            v = 0.1 * x
+        else:
+            v = 0.05 * x
+        out[name] = torch.from_numpy(v.astype(np.float32).reshape(shape))
+    return out
+
+
 def build_tiny_model():
-    torch.manual_seed(SEED)
     config = BertConfig(**TINY_CONFIG)
     config.architectures = ["BertModel"]
     model = BertModel(config, add_pooling_layer=False).float()
-    gen = torch.Generator().manual_seed(NOISE_SEED)
+    weights = tiny_weights([(n, tuple(p.shape)) for n, p in model.named_parameters()])
     with torch.no_grad():
         for name, p in model.named_parameters():
-            if "LayerNorm.weight" in name:
-                p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=gen))
-            elif name.endswith("bias"):
-                p.copy_(0.1 * torch.randn(p.shape, generator=gen))
+            p.copy_(weights[name])
     return model
 
 
@@ -842,6 +871,9 @@ def main():
     })
     written.append(cases_path)
 
+    # The weights are rebuilt from WEIGHT_SEED by the tests: no weight file is committed.
+    (tiny_dir / "model.safetensors").unlink()
+    written = [p for p in written if p.name != "model.safetensors"]
     total = 0
     for p in written:
         size = p.stat().st_size

@@ -38,10 +38,6 @@ TK_TARGET static inline float TK_NAME(gelu)(float x) {
     return x * TK_NAME(normal_cdf)(x);
 }
 
-TK_TARGET static void TK_NAME(gelu_record)(const float *u, float *g, float *phi, size_t n) {
-    for (size_t i = 0; i < n; i++) { float p = TK_NAME(normal_cdf)(u[i]); phi[i] = p; g[i] = u[i] * p; }
-}
-
 TK_TARGET static void TK_NAME(gelu_backward)(const float *dg, const float *u, const float *phi, float *du, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float x = u[i];

@@ -67,16 +67,6 @@ public final class Matrix: @unchecked Sendable {
         precondition(other.count == count, "copying \(other.shape) into \(shape)")
         pointer.update(from: other.pointer, count: count)
     }
-
-    /// A deep copy.
-    public func clone() -> Matrix { Matrix(shape: shape, copying: pointer) }
-
-    /// The sum of squares of the elements, accumulated in double precision.
-    public func squaredNorm() -> Double {
-        var sum = 0.0
-        for i in 0..<count { sum += Double(pointer[i]) * Double(pointer[i]) }
-        return sum
-    }
 }
 
 /// Memory for short-lived tensors of similar sizes made again and again (the activations of each training step):

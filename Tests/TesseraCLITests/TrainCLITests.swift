@@ -1,12 +1,15 @@
 import Foundation
 import Testing
 import TesseraIO
+import TesseraTestSupport
 
 /// `tessera pairs`, `mine` and `train` as a user runs them, on the committed tiny BERT.
 @Suite(.serialized) struct TrainCLITests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("TesseraTrainingTests/Fixtures").path
-    static var tiny: String { fixtures + "/tiny_bert" }
+    /// The tiny BERT with its weights rebuilt (once per process) from the seed the fixture script used.
+    static func tiny() throws -> String { try tinyFolder.get() }
+    private static let tinyFolder = Result { try TinyTrainingModel.make(fixture: fixtures + "/tiny_bert") }
 
     /// A BEIR folder over the tiny model's words: 6 documents, 3 train queries (one with two positives).
     static func beir() throws -> String {
@@ -41,7 +44,7 @@ import TesseraIO
         #expect(written[0]["positive"]?.objectValue?["title"]?.stringValue == "sun")
 
         let mined = beir + "/mined.jsonl"
-        let m = try CLI.run(["mine", "--model", Self.tiny, "--data", pairs, "--corpus", beir + "/corpus.jsonl", "--out", mined,
+        let m = try CLI.run(["mine", "--model", Self.tiny(), "--data", pairs, "--corpus", beir + "/corpus.jsonl", "--out", mined,
                              "--num-negatives", "2", "--range-max", "5"])
         #expect(m.status == 0, "\(m.stderr)")
         let withNegatives = try lines(mined)
@@ -56,7 +59,7 @@ import TesseraIO
         }
 
         let out = beir + "/model"
-        let t = try CLI.run(["train", "--model", Self.tiny, "--data", mined, "--out", out, "--batch-size", "4", "--epochs", "2",
+        let t = try CLI.run(["train", "--model", Self.tiny(), "--data", mined, "--out", out, "--batch-size", "4", "--epochs", "2",
                              "--lr", "1e-3", "--loss", "gecko", "--mrl-dims", "32,16", "--mini-batch-size", "3", "--json"])
         #expect(t.status == 0, "\(t.stderr)")
         let summary = try JSONValue.parse(Array(t.stdout.utf8)).objectValue
@@ -69,11 +72,11 @@ import TesseraIO
     @Test func badInputIsOneLine() throws {
         let beir = try Self.beir()
         try "{\"query\": \"a\", \"positive\": \"b\"}\n{\"query\": 3, \"positive\": \"b\"}\n".write(toFile: beir + "/bad.jsonl", atomically: true, encoding: .utf8)
-        let r = try CLI.run(["train", "--model", Self.tiny, "--data", beir + "/bad.jsonl", "--out", beir + "/o"])
+        let r = try CLI.run(["train", "--model", Self.tiny(), "--data", beir + "/bad.jsonl", "--out", beir + "/o"])
         #expect(r.status == 1)
         #expect(r.stderr == "tessera: error: \(beir)/bad.jsonl:2: missing or non-string \"query\"\n")
         #expect(!FileManager.default.fileExists(atPath: beir + "/o"))
-        let v = try CLI.run(["train", "--model", Self.tiny, "--data", beir + "/bad.jsonl", "--out", beir + "/o", "--mrl-dims", "32,x"])
+        let v = try CLI.run(["train", "--model", Self.tiny(), "--data", beir + "/bad.jsonl", "--out", beir + "/o", "--mrl-dims", "32,x"])
         #expect(v.status != 0 && v.stderr.contains("--mrl-dims must be a comma-separated list"))
         let s = try CLI.run(["pairs", "--data", beir, "--split", "nope", "--out", beir + "/p.jsonl"])
         #expect(s.status == 1 && s.stderr.contains("qrels file"))

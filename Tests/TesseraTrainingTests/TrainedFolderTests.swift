@@ -20,7 +20,7 @@ import TesseraTraining
     }
 
     static func train(_ c: TrainingConfiguration = configuration(), out: String = NSTemporaryDirectory() + "tessera-train-\(UUID().uuidString)") throws -> (String, TrainingSummary) {
-        let run = try TrainingRun(model: fixtures + "/tiny_bert", data: fixtures + "/tiny_train.jsonl", output: out,
+        let run = try TrainingRun(model: TrainingCase.tinyModel(), data: fixtures + "/tiny_train.jsonl", output: out,
                                   configuration: c, threads: 2)
         return (out, try run.run())
     }
@@ -39,7 +39,7 @@ import TesseraTraining
         }
         let model = try EmbeddingModel(folder: out)
         let vectors = try model.embed(texts)
-        let before = try EmbeddingModel(folder: Self.fixtures + "/tiny_bert").embed(texts)
+        let before = try EmbeddingModel(folder: try TrainingCase.tinyModel()).embed(texts)
         var moved = 0.0
         for i in 0..<texts.count {
             let ours = vectors[(i * 32)..<((i + 1) * 32)].map(Double.init)
@@ -66,11 +66,11 @@ import TesseraTraining
     @Test func noShuffleBatchesFollowTheFile() throws {
         var c = Self.configuration()
         c.shuffle = false
-        let run = try TrainingRun(model: Self.fixtures + "/tiny_bert", data: Self.fixtures + "/tiny_train.jsonl",
+        let run = try TrainingRun(model: TrainingCase.tinyModel(), data: Self.fixtures + "/tiny_train.jsonl",
                                   output: NSTemporaryDirectory() + "tessera-ns-\(UUID().uuidString)", configuration: c, threads: 1)
         #expect(run.batchIndices(step: 0) == Array(0..<8))
         #expect(run.batchIndices(step: 4) == Array(8..<16))
-        let shuffled = try TrainingRun(model: Self.fixtures + "/tiny_bert", data: Self.fixtures + "/tiny_train.jsonl",
+        let shuffled = try TrainingRun(model: TrainingCase.tinyModel(), data: Self.fixtures + "/tiny_train.jsonl",
                                        output: NSTemporaryDirectory() + "tessera-sh-\(UUID().uuidString)", configuration: Self.configuration(), threads: 1)
         #expect(Set((0..<3).flatMap { shuffled.batchIndices(step: $0) }) == Set(0..<24))
         #expect(shuffled.batchIndices(step: 0) != Array(0..<8))
@@ -79,8 +79,6 @@ import TesseraTraining
     @Test func resumeContinuesBitExactlyAndIgnoresUnfinishedCheckpoints() throws {
         let (full, _) = try Self.train()
         let out = NSTemporaryDirectory() + "tessera-resume-\(UUID().uuidString)"
-        var first = Self.configuration()
-        first.steps = 9
         var c = Self.configuration()
         c.steps = 9
         _ = try Self.train(c, out: out)
@@ -91,27 +89,26 @@ import TesseraTraining
         try fm.removeItem(atPath: out + "/checkpoint-6/trainer_state.json")
         try fm.createDirectory(atPath: out + "/.tmp-checkpoint-7-1", withIntermediateDirectories: true)
         try fm.removeItem(atPath: out + "/model.safetensors")
-        let run = try TrainingRun(model: Self.fixtures + "/tiny_bert", data: Self.fixtures + "/tiny_train.jsonl", output: out,
+        let run = try TrainingRun(model: TrainingCase.tinyModel(), data: Self.fixtures + "/tiny_train.jsonl", output: out,
                                   configuration: c, threads: 2)
         let summary = try run.run(resume: true)
         #expect(summary.stepsRun == 6)
         #expect(!fm.fileExists(atPath: out + "/.tmp-checkpoint-7-1"))
         // Same bits as the uninterrupted run (whose configuration differs only by naming its steps).
         #expect(try Data(contentsOf: URL(fileURLWithPath: out + "/model.safetensors")) == Data(contentsOf: URL(fileURLWithPath: full + "/model.safetensors")))
-        _ = first
     }
 
     @Test func changedConfigurationsAndExistingCheckpointsAreRefused() throws {
         let (out, _) = try Self.train()
         var changed = Self.configuration()
         changed.learningRate = 2e-3
-        let run = try TrainingRun(model: Self.fixtures + "/tiny_bert", data: Self.fixtures + "/tiny_train.jsonl", output: out,
+        let run = try TrainingRun(model: TrainingCase.tinyModel(), data: Self.fixtures + "/tiny_train.jsonl", output: out,
                                   configuration: changed, threads: 2)
         expectTrainingError("learningRate: 0.001 → 0.002") { _ = try run.run(resume: true) }
-        let again = try TrainingRun(model: Self.fixtures + "/tiny_bert", data: Self.fixtures + "/tiny_train.jsonl", output: out,
+        let again = try TrainingRun(model: TrainingCase.tinyModel(), data: Self.fixtures + "/tiny_train.jsonl", output: out,
                                     configuration: Self.configuration(), threads: 2)
         expectTrainingError("already holds checkpoints") { _ = try again.run() }
-        let empty = try TrainingRun(model: Self.fixtures + "/tiny_bert", data: Self.fixtures + "/tiny_train.jsonl",
+        let empty = try TrainingRun(model: TrainingCase.tinyModel(), data: Self.fixtures + "/tiny_train.jsonl",
                                     output: NSTemporaryDirectory() + "tessera-none-\(UUID().uuidString)", configuration: Self.configuration(), threads: 2)
         expectTrainingError("no checkpoint") { _ = try empty.run(resume: true) }
     }
@@ -123,7 +120,7 @@ import TesseraTraining
         c.checkpointEvery = 1
         c.maxGradNorm = 1e30
         let out = NSTemporaryDirectory() + "tessera-nan-\(UUID().uuidString)"
-        let run = try TrainingRun(model: Self.fixtures + "/tiny_bert", data: Self.fixtures + "/tiny_train.jsonl", output: out,
+        let run = try TrainingRun(model: TrainingCase.tinyModel(), data: Self.fixtures + "/tiny_train.jsonl", output: out,
                                   configuration: c, threads: 2)
         expectTrainingError("not finite") { _ = try run.run() }
         let kept = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasPrefix("checkpoint-") }

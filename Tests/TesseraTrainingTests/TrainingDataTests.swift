@@ -37,26 +37,26 @@ import TesseraTraining
         try "{\"query\": \"the sun\", \"positive\": \"the sun heat\"}\n".write(toFile: dir + "/one.jsonl", atomically: true, encoding: .utf8)
         let out = dir + "/out"
         expectTrainingError("at least 2 examples") {
-            _ = try TrainingRun(model: fixtures + "/tiny_bert", data: dir + "/one.jsonl", output: out, configuration: TrainingConfiguration(loss: "mnrl"))
+            _ = try TrainingRun(model: TrainingCase.tinyModel(), data: dir + "/one.jsonl", output: out, configuration: TrainingConfiguration(loss: "mnrl"))
         }
         expectTrainingError("tiny_train.jsonl:1: 1 negatives, but --negatives 2 asks for more") {
             var c = TrainingConfiguration(loss: "mnrl")
             c.negatives = 2
-            _ = try TrainingRun(model: fixtures + "/tiny_bert", data: fixtures + "/tiny_train.jsonl", output: out, configuration: c)
+            _ = try TrainingRun(model: TrainingCase.tinyModel(), data: fixtures + "/tiny_train.jsonl", output: out, configuration: c)
         }
         expectTrainingError("Matryoshka dimension 64 outside 1...32") {
             var c = TrainingConfiguration(loss: "mnrl")
             c.matryoshkaDimensions = [64]
-            _ = try TrainingRun(model: fixtures + "/tiny_bert", data: fixtures + "/tiny_train.jsonl", output: out, configuration: c)
+            _ = try TrainingRun(model: TrainingCase.tinyModel(), data: fixtures + "/tiny_train.jsonl", output: out, configuration: c)
         }
         expectTrainingError("--batch-size must be at least 2") {
             var c = TrainingConfiguration(loss: "mnrl")
             c.batchSize = 1
-            _ = try TrainingRun(model: fixtures + "/tiny_bert", data: fixtures + "/tiny_train.jsonl", output: out, configuration: c)
+            _ = try TrainingRun(model: TrainingCase.tinyModel(), data: fixtures + "/tiny_train.jsonl", output: out, configuration: c)
         }
         // A model folder without its tokenizer.
         let model = dir + "/model"
-        try FileManager.default.copyItem(atPath: fixtures + "/tiny_bert", toPath: model)
+        try FileManager.default.copyItem(atPath: TrainingCase.tinyModel(), toPath: model)
         try FileManager.default.removeItem(atPath: model + "/tokenizer.json")
         expectTrainingError("tokenizer.json not found") {
             _ = try TrainingRun(model: model, data: fixtures + "/tiny_train.jsonl", output: out, configuration: TrainingConfiguration(loss: "mnrl"))

@@ -28,6 +28,10 @@ struct TrainingCase {
 
     static let directory = Bundle.module.resourcePath! + "/Fixtures"
 
+    /// The tiny BERT with its weights rebuilt (once per process) from the seed the fixture script used.
+    static func tinyModel() throws -> String { try tinyModelFolder.get() }
+    private static let tinyModelFolder = Result { try TinyTrainingModel.make(fixture: directory + "/tiny_bert") }
+
     static func all() throws -> [TrainingCase] {
         let json = try JSONValue.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/cases.json"))))
         return try (json.objectValue?["cases"]?.arrayValue ?? []).map(TrainingCase.init)
@@ -98,7 +102,7 @@ struct TrainingCase {
 
     /// The model folder of the case (the committed tiny BERT, or all-MiniLM-L6-v2 found by the test locator).
     func modelFolder() throws -> String {
-        if model == "tiny" { return Self.directory + "/tiny_bert" }
+        if model == "tiny" { return try Self.tinyModel() }
         guard let folder = TestModelLocator.folder else { throw FixtureError(TestModelLocator.missingMessage) }
         return folder
     }

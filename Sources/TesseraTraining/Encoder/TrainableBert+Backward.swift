@@ -66,7 +66,7 @@ extension TrainableBert {
         let longest = tape.inputs.map(\.ids.count).max() ?? 0
         let area = max(1, longest * longest)
         let workers = max(1, min(threads, items))
-        let scratch = (0..<workers).map { _ in Matrix(shape: [4, area]) }
+        let scratch = (0..<workers).map { _ in Matrix(shape: [4, area], pool: pool) }
         let qkv = UnsafeSendablePointer(rec.qkv.pointer), dOut = UnsafeSendablePointer(contextGradient.pointer)
         let grad = UnsafeSendablePointer(dQKV.pointer)
         Parallel.forEach(count: items, threads: workers) { worker, item in

@@ -70,7 +70,7 @@ extension TrainableBert {
         let items = tape.inputs.count * heads
         let longest = tape.inputs.map(\.ids.count).max() ?? 0
         let workers = max(1, min(threads, items))
-        let scratch = (0..<workers).map { _ in Matrix(shape: [2, max(1, longest * longest)]) }
+        let scratch = (0..<workers).map { _ in Matrix(shape: [2, max(1, longest * longest)], pool: pool) }
         let qkv = UnsafeSendablePointer(rec.qkv.pointer), context = UnsafeSendablePointer(rec.context.pointer)
         Parallel.forEach(count: items, threads: workers) { worker, item in
             let s = item / heads, head = item % heads

@@ -102,13 +102,4 @@ public final class TrainableBert: @unchecked Sendable {
         var seen = Set<ObjectIdentifier>()
         for p in parameters where seen.insert(ObjectIdentifier(p.gradientStorage)).inserted { p.gradientStorage.zero() }
     }
-
-    /// The current weights as inference ``BertWeights`` (a copy: training on does not change them).
-    public func snapshot() throws -> BertWeights {
-        var tensors: [String: FloatTensor] = [:]
-        for p in parameters {
-            tensors[p.name] = FloatTensor(Matrix(shape: p.shape, copying: p.values))
-        }
-        return try BertWeights(config: config, tensors: tensors)
-    }
 }

@@ -86,7 +86,6 @@ extension TrainableBert {
                 }
             }
             backward(tape, outputGradient: dStates.pointer, threads: settings.threads)
-            if settings.miniBatchSize == nil { tapes[index] = tape }
         }
         return GradientReport(loss: loss, tokens: tokens, peakActivationBytes: peak)
     }

@@ -100,10 +100,11 @@ struct MineCommand: ParsableCommand {
             let positiveScore = Double(VectorKernels.dot(queries.withUnsafeBufferPointer { $0.baseAddress! + i * d },
                                                          positives.withUnsafeBufferPointer { $0.baseAddress! + i * d }, count: d))
             let excluded = known[example.query] ?? []
+            let positiveText = InputFormat.plain.document(example.positive)
             var candidates: [Int] = []
             for (rank, hit) in hits[i].enumerated() where rank >= rangeMin && candidates.count < rangeMax - rangeMin {
                 let doc = Int(hit.document)
-                if excluded.contains(doc) || texts[doc] == InputFormat.plain.document(example.positive) { continue }
+                if excluded.contains(doc) || texts[doc] == positiveText { continue }
                 let score = Double(hit.score)
                 if let margin, score > positiveScore - margin { continue }
                 if let relativeMargin, score > positiveScore * (1 - relativeMargin) { continue }
