@@ -123,6 +123,7 @@ void tk_softmax_rows(float *s, size_t rows, size_t cols, size_t ld, float scale)
 }
 float tk_dot(const float *a, const float *b, size_t n) { TK_DISPATCH_RET(dot, a, b, n); }
 float tk_gelu_scalar(float x) { return gelu_generic(x); }
+void tk_gelu_record(const float *u, float *g, float *phi, size_t n) { TK_DISPATCH(gelu_record, u, g, phi, n); }
 void tk_gelu_backward(const float *dg, const float *u, const float *phi, float *du, size_t n) {
     TK_DISPATCH(gelu_backward, dg, u, phi, du, n);
 }

@@ -114,4 +114,24 @@ import TesseraTraining
         // Dropout changes the loss (the masks are really applied).
         #expect(losses[0] != losses[1])
     }
+
+    @Test func recomputationGivesIdenticalGradientsWithLessMemory() throws {
+        let c = try TrainingCase.named("tiny_mnrl_two_negatives")
+        for miniBatch in [nil, 2] as [Int?] {
+            var gradients: [[Float]] = []
+            var reports: [GradientReport] = []
+            for recompute in [false, true] {
+                let model = try c.trainable()
+                model.zeroGradients()
+                let settings = GradientSettings(loss: c.loss, miniBatchSize: miniBatch, dropout: 0.1, recompute: recompute, threads: 2)
+                reports.append(try model.accumulateGradients(c.batch, settings: settings, seed: 3))
+                gradients.append(model.parameters.flatMap { Array(UnsafeBufferPointer(start: $0.gradients, count: $0.count)) })
+            }
+            #expect(reports[0].loss == reports[1].loss)
+            #expect(gradients[0] == gradients[1], "recomputed layers must give bit-identical gradients (mini-batch \(miniBatch ?? 0))")
+            #expect(gradients[0].contains { $0 != 0 })
+            #expect(reports[1].peakActivationBytes < reports[0].peakActivationBytes,
+                    "\(reports[1].peakActivationBytes) vs \(reports[0].peakActivationBytes) bytes")
+        }
+    }
 }

@@ -23,6 +23,8 @@ float tk_dot(const float *a, const float *b, size_t n);
 void tk_dot_gather(const float *q, const float *base, size_t dim, const int32_t *ids, size_t n, float *out);
 /// out[c] = mean over rows of x[r][c] (rows ≥ 1).
 void tk_mean_rows(const float *x, size_t rows, size_t cols, float *out);
+/// Training forward of GELU: g[i] = u[i] * Phi(u[i]), recording phi[i] = Phi(u[i]) (the same Phi as tk_bias_gelu).
+void tk_gelu_record(const float *u, float *g, float *phi, size_t n);
 /// Training backward of GELU: du[i] = dg[i] * (phi[i] + u[i] * N(u[i]; 0, 1)), phi[i] = Phi(u[i]); du may alias dg.
 void tk_gelu_backward(const float *dg, const float *u, const float *phi, float *du, size_t n);
 /// The GELU of one value through the same vectorised erf (for tests).

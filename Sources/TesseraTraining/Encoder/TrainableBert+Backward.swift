@@ -11,8 +11,13 @@ extension TrainableBert {
         let dHidden = Matrix(shape: [t, h], pool: pool), dTemp = Matrix(shape: [t, h], pool: pool)
         let dContext = Matrix(shape: [t, h], pool: pool)
         let dInter = Matrix(shape: [t, inter], pool: pool), dQKV = Matrix(shape: [t, 3 * h], pool: pool)
+        let recomputed = tape.recomputes ? Matrix(shape: [t, h], pool: pool) : nil
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
-            let layer = layers[l], rec = tape.layers[l]
+            let layer = layers[l], rec = tape.record(l)
+            if let x = recomputed {
+                x.copy(from: tape.layerInputs[l])
+                layerForward(l, tape: tape, x: x, scratch: dTemp, threads: threads)
+            }
             // Output LayerNorm, residual, feed-forward.
             TrainingOps.layerNormBackward(dx.pointer, rows: t, cols: h, normalized: rec.outputNormalized.pointer,
                                           inverseDeviation: rec.outputInverseDeviation.pointer, gamma: layer.outputNormGamma,
@@ -34,7 +39,7 @@ extension TrainableBert {
             TrainingOps.linearBackward(dTemp.pointer, x: rec.context.pointer, rows: t, weight: layer.attentionOutput,
                                        bias: layer.attentionOutputBias, dx: dContext.pointer, accumulate: false, threads: threads)
             attentionBackward(tape: tape, layer: l, contextGradient: dContext, into: dQKV, threads: threads)
-            TrainingOps.linearBackward(dQKV.pointer, x: rec.input.pointer, rows: t, weight: layer.qkv, bias: layer.qkvBias,
+            TrainingOps.linearBackward(dQKV.pointer, x: tape.layerInputs[l].pointer, rows: t, weight: layer.qkv, bias: layer.qkvBias,
                                        dx: dx.pointer, accumulate: true, threads: threads)
         }
         // Embeddings: dropout, LayerNorm, then scatter-add into the three tables.
@@ -59,7 +64,7 @@ extension TrainableBert {
     /// Backward of the attention of layer `l`: from the context gradient to the `[dQ | dK | dV]` rows, recomputing
     /// the probabilities (and dropout masks) from the recorded Q, K, V.
     private func attentionBackward(tape: EncoderTape, layer l: Int, contextGradient: Matrix, into dQKV: Matrix, threads: Int) {
-        let rec = tape.layers[l]
+        let rec = tape.record(l)
         let heads = config.numHeads, h = config.hiddenSize, dh = config.headSize
         let scale = 1 / Float(dh).squareRoot()
         let items = tape.inputs.count * heads

@@ -8,9 +8,11 @@ extension TrainableBert {
 
     /// The training forward pass over `inputs` (packed, no padding), recording what ``backward(_:outputGradient:threads:)``
     /// needs. `examples[i]` keys the dropout masks of sequence i, so that a recomputed pass draws the same masks.
-    public func forward(_ inputs: [EncoderInput], examples: [Int], dropout: Float, seed: UInt64, threads: Int) -> EncoderTape {
+    /// `recompute` keeps only each layer's input (the backward pass runs each layer's forward again).
+    public func forward(_ inputs: [EncoderInput], examples: [Int], dropout: Float, seed: UInt64, recompute: Bool = false,
+                        threads: Int) -> EncoderTape {
         let masks = DropoutMasks(probability: dropout, seed: seed)
-        let tape = EncoderTape(inputs: inputs, examples: examples, config: config, dropout: masks, pool: pool)
+        let tape = EncoderTape(inputs: inputs, examples: examples, config: config, dropout: masks, recompute: recompute, pool: pool)
         let h = config.hiddenSize, t = tape.total, eps = config.layerNormEps
         let x = Matrix(shape: [t, h], pool: pool)
         let scratch = Matrix(shape: [t, h], pool: pool)
@@ -30,42 +32,49 @@ extension TrainableBert {
             fillMasks(mask, tape: tape, width: h, site: 0)
             multiply(x.pointer, by: mask.pointer, count: t * h)
         }
-        for (l, layer) in layers.enumerated() {
-            let rec = tape.layers[l]
-            rec.input.copy(from: x)
-            TrainingOps.linear(x.pointer, rows: t, weight: layer.qkv.value, bias: layer.qkvBias.value, into: rec.qkv.pointer, threads: threads)
-            attentionForward(tape: tape, layer: l, threads: threads)
-            TrainingOps.linear(rec.context.pointer, rows: t, weight: layer.attentionOutput.value, bias: layer.attentionOutputBias.value,
-                               into: scratch.pointer, threads: threads)
-            if let mask = rec.attentionMask {
-                fillMasks(mask, tape: tape, width: h, site: dropoutSite(layer: l, config.numHeads))
-                multiply(scratch.pointer, by: mask.pointer, count: t * h)
-            }
-            add(x.pointer, into: scratch.pointer, count: t * h)
-            TrainingOps.layerNorm(scratch.pointer, rows: t, cols: h, gamma: layer.attentionNormGamma.value.pointer,
-                                  beta: layer.attentionNormBeta.value.pointer, epsilon: eps, into: rec.hidden.pointer,
-                                  normalized: rec.attentionNormalized.pointer, inverseDeviation: rec.attentionInverseDeviation.pointer)
-            TrainingOps.linear(rec.hidden.pointer, rows: t, weight: layer.intermediate.value, bias: layer.intermediateBias.value,
-                               into: rec.preActivation.pointer, threads: threads)
-            TrainingOps.gelu(rec.preActivation.pointer, count: rec.preActivation.count, into: rec.activation.pointer, phi: rec.phi.pointer)
-            TrainingOps.linear(rec.activation.pointer, rows: t, weight: layer.output.value, bias: layer.outputBias.value,
-                               into: scratch.pointer, threads: threads)
-            if let mask = rec.outputMask {
-                fillMasks(mask, tape: tape, width: h, site: dropoutSite(layer: l, config.numHeads + 1))
-                multiply(scratch.pointer, by: mask.pointer, count: t * h)
-            }
-            add(rec.hidden.pointer, into: scratch.pointer, count: t * h)
-            TrainingOps.layerNorm(scratch.pointer, rows: t, cols: h, gamma: layer.outputNormGamma.value.pointer,
-                                  beta: layer.outputNormBeta.value.pointer, epsilon: eps, into: x.pointer,
-                                  normalized: rec.outputNormalized.pointer, inverseDeviation: rec.outputInverseDeviation.pointer)
+        for l in layers.indices {
+            tape.layerInputs[l].copy(from: x)
+            layerForward(l, tape: tape, x: x, scratch: scratch, threads: threads)
         }
         tape.output.copy(from: x)
         return tape
     }
 
+    /// Layer `l` of the training forward pass: `x` holds its input and receives its output; `tape.record(l)` receives
+    /// what its backward pass needs. Run again by the backward pass when the tape recomputes.
+    func layerForward(_ l: Int, tape: EncoderTape, x: Matrix, scratch: Matrix, threads: Int) {
+        let layer = layers[l], rec = tape.record(l)
+        let h = config.hiddenSize, t = tape.total, eps = config.layerNormEps
+        TrainingOps.linear(x.pointer, rows: t, weight: layer.qkv.value, bias: layer.qkvBias.value, into: rec.qkv.pointer, threads: threads)
+        attentionForward(tape: tape, layer: l, threads: threads)
+        TrainingOps.linear(rec.context.pointer, rows: t, weight: layer.attentionOutput.value, bias: layer.attentionOutputBias.value,
+                           into: scratch.pointer, threads: threads)
+        if let mask = rec.attentionMask {
+            fillMasks(mask, tape: tape, width: h, site: dropoutSite(layer: l, config.numHeads))
+            multiply(scratch.pointer, by: mask.pointer, count: t * h)
+        }
+        add(x.pointer, into: scratch.pointer, count: t * h)
+        TrainingOps.layerNorm(scratch.pointer, rows: t, cols: h, gamma: layer.attentionNormGamma.value.pointer,
+                              beta: layer.attentionNormBeta.value.pointer, epsilon: eps, into: rec.hidden.pointer,
+                              normalized: rec.attentionNormalized.pointer, inverseDeviation: rec.attentionInverseDeviation.pointer)
+        TrainingOps.linear(rec.hidden.pointer, rows: t, weight: layer.intermediate.value, bias: layer.intermediateBias.value,
+                           into: rec.preActivation.pointer, threads: threads)
+        TrainingOps.gelu(rec.preActivation.pointer, count: rec.preActivation.count, into: rec.activation.pointer, phi: rec.phi.pointer)
+        TrainingOps.linear(rec.activation.pointer, rows: t, weight: layer.output.value, bias: layer.outputBias.value,
+                           into: scratch.pointer, threads: threads)
+        if let mask = rec.outputMask {
+            fillMasks(mask, tape: tape, width: h, site: dropoutSite(layer: l, config.numHeads + 1))
+            multiply(scratch.pointer, by: mask.pointer, count: t * h)
+        }
+        add(rec.hidden.pointer, into: scratch.pointer, count: t * h)
+        TrainingOps.layerNorm(scratch.pointer, rows: t, cols: h, gamma: layer.outputNormGamma.value.pointer,
+                              beta: layer.outputNormBeta.value.pointer, epsilon: eps, into: x.pointer,
+                              normalized: rec.outputNormalized.pointer, inverseDeviation: rec.outputInverseDeviation.pointer)
+    }
+
     /// Multi-head attention of every sequence of the tape at layer `l`: `context = dropout(softmax(scale · Q Kᵀ)) V`.
     private func attentionForward(tape: EncoderTape, layer l: Int, threads: Int) {
-        let rec = tape.layers[l]
+        let rec = tape.record(l)
         let heads = config.numHeads
         let items = tape.inputs.count * heads
         let longest = tape.inputs.map(\.ids.count).max() ?? 0

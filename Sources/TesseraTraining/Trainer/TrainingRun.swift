@@ -54,6 +54,7 @@ public final class TrainingRun {
     let modelFolder: String
     let output: String
     let threads: Int
+    let recompute: Bool
     let model: EmbeddingModel
     let trainable: TrainableBert
     let examples: [TrainingExample]
@@ -69,9 +70,10 @@ public final class TrainingRun {
     /// Steps of the whole run.
     public let totalSteps: Int
 
-    /// Prepares a run: loads and checks the model and the data, tokenizes everything.
+    /// Prepares a run: loads and checks the model and the data, tokenizes everything. `threads` and `recompute`
+    /// (activation checkpointing per layer, ``GradientSettings/recompute``) change speed and memory, not results.
     public init(model modelFolder: String, data: String, output: String, configuration: TrainingConfiguration,
-                threads: Int = Parallel.availableCores) throws {
+                threads: Int = Parallel.availableCores, recompute: Bool = false) throws {
         try configuration.validate()
         var configuration = configuration
         let model = try EmbeddingModel(folder: modelFolder)
@@ -97,6 +99,7 @@ public final class TrainingRun {
         self.modelFolder = modelFolder
         self.output = output
         self.threads = max(1, threads)
+        self.recompute = recompute
         let examples = try TrainingData.read(path: data)
         self.examples = examples
         let fewest = examples.map(\.negatives.count).min() ?? 0
@@ -168,7 +171,7 @@ public final class TrainingRun {
     /// The gradient settings of every step.
     var gradientSettings: GradientSettings {
         GradientSettings(loss: loss, pooling: model.pipeline.pooling, miniBatchSize: configuration.miniBatchSize,
-                         dropout: dropout, threads: threads)
+                         dropout: dropout, recompute: recompute, threads: threads)
     }
 
     /// Runs (or, with `resume`, continues) the training. `evaluate` scores a checkpoint's model folder (higher is

@@ -75,6 +75,8 @@ struct TrainCommand: ParsableCommand {
     var resume = false
     @Option(name: .long, help: "Worker threads.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(name: .long, help: "Activation checkpointing: keep each layer's input only and run the layer again in the backward pass (less memory, about a third more time, same results).")
+    var recompute = false
     @Flag(name: .long, help: "Print a JSON summary on stdout.")
     var json = false
     @Flag(name: .long, help: "No progress bar.")
@@ -125,7 +127,8 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let folder = try ModelStore.resolve(model)
-        let run = try TrainingRun(model: folder, data: data, output: out, configuration: try trainingConfiguration, threads: threads)
+        let run = try TrainingRun(model: folder, data: data, output: out, configuration: try trainingConfiguration, threads: threads,
+                                  recompute: recompute)
         var evaluate: ((String) throws -> Double)? = nil
         if let eval {
             let dataset = try BEIRDataset.load(folder: eval, split: evalSplit)
