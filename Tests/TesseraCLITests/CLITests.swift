@@ -41,6 +41,26 @@ enum CLI {
                       stderr: String(decoding: err, as: UTF8.self))
     }
 
+    /// Runs the binary with its largest writable file capped at `fileSizeLimit` bytes (coreutils' `env` sets the signal's
+    /// handling, util-linux's `prlimit` the cap). A write
+    /// past the cap kills the process with SIGXFSZ, as a crash mid-write would; with `ignoreSignal` the write fails
+    /// with EFBIG instead, as it would on a full disk.
+    static func runWithFileSizeLimit(_ fileSizeLimit: Int, ignoreSignal: Bool, _ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [ignoreSignal ? "--ignore-signal=XFSZ" : "--default-signal=XFSZ", "prlimit", "--fsize=\(fileSizeLimit)",
+                             binary] + arguments
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return Result(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
     static func requireModel() throws -> String {
         guard let model = TestModelLocator.folder else {
             Issue.record(Comment(rawValue: TestModelLocator.missingMessage))

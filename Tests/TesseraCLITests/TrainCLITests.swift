@@ -69,6 +69,57 @@ import TesseraTestSupport
         #expect(e.status == 0, "\(e.stderr)")
     }
 
+    /// The files of a folder and their bytes.
+    func contents(_ folder: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.subpathsOfDirectory(atPath: folder) {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isDir), !isDir.boolValue {
+                files[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
+            }
+        }
+        return files
+    }
+
+    @Test func aCheckpointWriteThatFailsOrIsKilledLeavesThePreviousOneIntact() throws {
+        let dir = CLI.folder(), out = CLI.folder() + "/model"
+        let train = ["train", "--model", try Self.tiny(), "--data", Self.fixtures + "/tiny_train.jsonl", "--out", out,
+                     "--batch-size", "4", "--steps", "2", "--checkpoint-every", "1", "--quiet"]
+        let full = try CLI.run(train)
+        #expect(full.status == 0, "\(full.stderr)")
+        let finished = try Data(contentsOf: URL(fileURLWithPath: out + "/model.safetensors"))
+        // Back to the state after step 1.
+        let fm = FileManager.default
+        try fm.removeItem(atPath: out + "/checkpoint-2")
+        let first = try contents(out + "/checkpoint-1")
+        let weights = first["model.safetensors"]?.count ?? 0, moments = first["optimizer.safetensors"]?.count ?? 0
+        #expect(weights > 0 && moments > weights + 4096)
+        // Room for the checkpoint's weights, not for its optimizer state: the write stops halfway through.
+        let limit = weights + 2048
+        func leftovers() throws -> [String] { try fm.contentsOfDirectory(atPath: out).filter { $0.hasPrefix("checkpoint-") || $0.hasPrefix(".tmp-") }.sorted() }
+
+        // A full disk: a clear one-line error, the temporary folder removed, checkpoint 1 untouched.
+        let failed = try CLI.runWithFileSizeLimit(limit, ignoreSignal: true, train + ["--resume"])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.hasPrefix("tessera: error: ") && failed.stderr.contains("checkpoint-2")
+                && failed.stderr.contains("too large") && failed.stderr.filter { $0 == "\n" }.count == 1, "\(failed.stderr)")
+        #expect(try leftovers() == ["checkpoint-1"])
+        #expect(try contents(out + "/checkpoint-1") == first)
+
+        // Killed while writing: checkpoint 1 untouched; what the dead process left is ignored and cleaned on resume.
+        let killed = try CLI.runWithFileSizeLimit(limit, ignoreSignal: false, train + ["--resume"])
+        #expect(killed.status == 128 + 25, "SIGXFSZ expected: \(killed.status) \(killed.stderr)")
+        #expect(try leftovers().filter { !$0.hasPrefix(".tmp-") } == ["checkpoint-1"])
+        #expect(try contents(out + "/checkpoint-1") == first)
+
+        // Resumed with room: the same bits as the run that was never interrupted.
+        let resumed = try CLI.run(train + ["--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try leftovers() == ["checkpoint-1", "checkpoint-2"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out + "/model.safetensors")) == finished)
+        try? fm.removeItem(atPath: dir)
+    }
+
     @Test func badInputIsOneLine() throws {
         let beir = try Self.beir()
         try "{\"query\": \"a\", \"positive\": \"b\"}\n{\"query\": 3, \"positive\": \"b\"}\n".write(toFile: beir + "/bad.jsonl", atomically: true, encoding: .utf8)
