@@ -53,6 +53,41 @@ import TesseraTraining
         #expect(moved > 0.1)
     }
 
+    @Test func aDenseHeadIsTrainedWrittenWhereSentenceTransformersReadsItAndResumed() throws {
+        var c = Self.configuration()
+        c.epochs = 2
+        let source = try TrainingCase.tinyDenseModel()
+        func train(_ out: String, resume: Bool = false) throws -> TrainingSummary {
+            try TrainingRun(model: source, data: Self.fixtures + "/tiny_train.jsonl", output: out, configuration: c, threads: 2)
+                .run(resume: resume)
+        }
+        let out = NSTemporaryDirectory() + "tessera-train-dense-\(UUID().uuidString)"
+        let summary = try train(out)
+        #expect(summary.steps == 6)
+        let fm = FileManager.default
+        for file in ["2_Dense/config.json", "2_Dense/model.safetensors", "checkpoint-3/2_Dense/model.safetensors", "modules.json"] {
+            #expect(fm.fileExists(atPath: out + "/" + file), "\(file) missing")
+        }
+        let trained = try EmbeddingModel(folder: out)
+        #expect(trained.heads.count == 1 && trained.dimension == 16)
+        let before = try DenseHead(folder: source, path: "2_Dense"), after = trained.heads[0]
+        #expect(after.activation == .tanh && after.weight.shape == [16, 32])
+        #expect(after.weight.values != before.weight.values && after.bias?.values != before.bias?.values)
+        // The model itself holds no head tensors (transformers would report them as unexpected).
+        #expect(try SafeTensorsFile(path: out + "/model.safetensors").tensors.keys.allSatisfy { !$0.contains("linear") })
+
+        // Resume from the first epoch's checkpoint: the same bits, head included.
+        let resumed = NSTemporaryDirectory() + "tessera-train-dense-\(UUID().uuidString)"
+        _ = try train(resumed)
+        try fm.removeItem(atPath: resumed + "/checkpoint-6")
+        try fm.removeItem(atPath: resumed + "/2_Dense/model.safetensors")
+        let second = try train(resumed, resume: true)
+        #expect(second.stepsRun == 3)
+        for file in ["model.safetensors", "2_Dense/model.safetensors"] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: resumed + "/" + file)) == Data(contentsOf: URL(fileURLWithPath: out + "/" + file)), "\(file)")
+        }
+    }
+
     @Test func sameSeedSameThreadsGiveBitIdenticalWeights() throws {
         let (a, _) = try Self.train()
         let (b, _) = try Self.train()

@@ -31,6 +31,9 @@ struct TrainingCase {
     /// The tiny BERT with its weights rebuilt (once per process) from the seed the fixture script used.
     static func tinyModel() throws -> String { try tinyModelFolder.get() }
     private static let tinyModelFolder = Result { try TinyTrainingModel.make(fixture: directory + "/tiny_bert") }
+    /// The tiny BERT with a `Dense` head (32 → 16, tanh), weights rebuilt as the fixture script made them.
+    static func tinyDenseModel() throws -> String { try tinyDenseModelFolder.get() }
+    private static let tinyDenseModelFolder = Result { try TinyTrainingModel.make(fixture: directory + "/tiny_bert", dense: true) }
 
     static func all() throws -> [TrainingCase] {
         let json = try JSONValue.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/cases.json"))))
@@ -67,7 +70,7 @@ struct TrainingCase {
             loss = MatryoshkaLoss(loss: try contrastive(inner), dimensions: (l["dims"]?.arrayValue ?? []).compactMap(\.intValue),
                                   weights: (l["weights"]?.arrayValue ?? []).compactMap(\.doubleValue))
         } else {
-            loss = MatryoshkaLoss(loss: try contrastive(l), dimensions: [model == "tiny" ? 32 : 384])
+            loss = MatryoshkaLoss(loss: try contrastive(l), dimensions: [["tiny": 32, "tiny_dense": 16][model] ?? 384])
         }
         miniBatchSize = o["cached_mini_batch_size"]?.intValue
         guard let b = o["batch"]?.objectValue else { throw FixtureError("missing batch") }
@@ -103,14 +106,16 @@ struct TrainingCase {
     /// The model folder of the case (the committed tiny BERT, or all-MiniLM-L6-v2 found by the test locator).
     func modelFolder() throws -> String {
         if model == "tiny" { return try Self.tinyModel() }
+        if model == "tiny_dense" { return try Self.tinyDenseModel() }
         guard let folder = TestModelLocator.folder else { throw FixtureError(TestModelLocator.missingMessage) }
         return folder
     }
 
     func trainable() throws -> TrainableBert {
         let folder = try modelFolder()
-        let config = try BertConfig(contentsOf: folder + "/config.json")
-        return try TrainableBert(weights: BertWeights(file: SafeTensorsFile(path: folder + "/model.safetensors"), config: config))
+        let model = try EmbeddingModel(folder: folder)
+        return try TrainableBert(weights: BertWeights(file: SafeTensorsFile(path: folder + "/model.safetensors"), config: model.encoder.config),
+                                 heads: model.heads)
     }
 }
 

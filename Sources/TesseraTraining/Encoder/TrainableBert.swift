@@ -31,13 +31,19 @@ public final class TrainableBert: @unchecked Sendable {
     let embeddingNormGamma: TrainableTensor
     let embeddingNormBeta: TrainableTensor
     let layers: [TrainableLayer]
-    /// Every trainable tensor under its checkpoint name, in checkpoint order.
+    /// The `Dense` heads applied in order to the pooled embedding.
+    public let heads: [TrainableDense]
+    /// Every trainable tensor under its checkpoint name, in checkpoint order: the encoder's, then each head's
+    /// (`<module path>/linear.weight`, ...).
     public let parameters: [Parameter]
     /// Memory of activations and their gradients, reused from step to step.
     let pool = MatrixPool()
 
-    /// Copies `weights` into trainable tensors.
-    public init(weights: BertWeights) throws {
+    /// Width of the embedding the loss sees (after the heads).
+    public var embeddingWidth: Int { heads.last?.outputs ?? config.hiddenSize }
+
+    /// Copies `weights` (and `heads`) into trainable tensors.
+    public init(weights: BertWeights, heads: [DenseHead] = []) throws {
         let config = weights.config
         self.config = config
         func copy(_ name: String) throws -> TrainableTensor {
@@ -94,7 +100,15 @@ public final class TrainableBert: @unchecked Sendable {
             ]
         }
         self.layers = layers
-        self.parameters = parameters
+        var width = h
+        for head in heads {
+            guard head.inputs == width else {
+                throw TrainingError(.invalidModel, "\(head.path): in_features \(head.inputs), but its input is \(width) wide")
+            }
+            width = head.outputs
+        }
+        self.heads = heads.map(TrainableDense.init)
+        self.parameters = parameters + self.heads.flatMap(\.parameters)
     }
 
     /// Sets every gradient to zero.

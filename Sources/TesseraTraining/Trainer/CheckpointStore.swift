@@ -67,11 +67,18 @@ struct CheckpointStore {
         do {
             try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
             try Self.copyModelFiles(from: source, to: temporary)
-            let entries = model.parameters.map { SafeTensorsWriter.Entry(
+            let entries = model.parameters.filter { Self.module(of: $0.name) == nil }.map { SafeTensorsWriter.Entry(
                 name: $0.name, shape: $0.shape, values: UnsafeBufferPointer(start: $0.values, count: $0.count)) }
                 + untouched.map { SafeTensorsWriter.Entry(name: $0.name, shape: $0.tensor.shape,
                                                           values: UnsafeBufferPointer(start: $0.tensor.pointer, count: $0.tensor.count)) }
             try withExtendedLifetime(untouched) { try SafeTensorsWriter.write(entries, to: temporary + "/model.safetensors") }
+            for head in model.heads {
+                try FileManager.default.createDirectory(atPath: temporary + "/" + head.path, withIntermediateDirectories: true)
+                let tensors = head.parameters.map { SafeTensorsWriter.Entry(
+                    name: Self.module(of: $0.name)?.tensor ?? $0.name, shape: $0.shape,
+                    values: UnsafeBufferPointer(start: $0.values, count: $0.count)) }
+                try SafeTensorsWriter.write(tensors, to: temporary + "/" + head.path + "/model.safetensors")
+            }
             var moments: [SafeTensorsWriter.Entry] = []
             for (i, p) in optimizer.parameters.enumerated() {
                 moments.append(.init(name: p.name + ".exp_avg", matrix: optimizer.firstMoments[i]))
@@ -113,8 +120,15 @@ struct CheckpointStore {
             guard t.shape == shape else { throw TrainingError(.checkpoint, "\(checkpoint): \(name) has shape \(t.shape), expected \(shape)") }
             target.update(from: t.pointer, count: t.count)
         }
+        var moduleWeights: [String: SafeTensorsFile] = [:]
         for (i, p) in model.parameters.enumerated() {
-            try copy(weights, p.name, into: p.values, shape: p.shape)
+            if let (path, tensor) = Self.module(of: p.name) {
+                let file = try moduleWeights[path] ?? SafeTensorsFile(path: checkpoint + "/" + path + "/model.safetensors")
+                moduleWeights[path] = file
+                try copy(file, tensor, into: p.values, shape: p.shape)
+            } else {
+                try copy(weights, p.name, into: p.values, shape: p.shape)
+            }
             try copy(moments, p.name + ".exp_avg", into: optimizer.firstMoments[i].pointer, shape: p.shape)
             try copy(moments, p.name + ".exp_avg_sq", into: optimizer.secondMoments[i].pointer, shape: p.shape)
         }
@@ -125,16 +139,25 @@ struct CheckpointStore {
         return state
     }
 
-    /// Makes the output folder itself the model of checkpoint `step`: its weights, the source's other model files and
-    /// a model card.
-    func publish(step: Int, source: String, card: String) throws {
+    /// Where a parameter of a module (a `Dense` head) is stored: its module folder and its name in that folder's
+    /// `model.safetensors`; nil for the encoder's parameters (the checkpoint's own `model.safetensors`).
+    static func module(of name: String) -> (path: String, tensor: String)? {
+        guard let slash = name.lastIndex(of: "/") else { return nil }
+        return (String(name[..<slash]), String(name[name.index(after: slash)...]))
+    }
+
+    /// Makes the output folder itself the model of checkpoint `step`: its weights (the encoder's and those of the
+    /// module folders in `modules`), the source's other model files and a model card.
+    func publish(step: Int, source: String, modules: [String], card: String) throws {
         let checkpoint = folder + "/" + Self.prefix + String(step)
         try Self.copyModelFiles(from: source, to: folder)
         do {
-            let weights = try MappedFile(path: checkpoint + "/model.safetensors")
-            let file = try AtomicFile(destination: folder + "/model.safetensors")
-            try file.write(weights.bytes)
-            try file.commit()
+            for path in [""] + modules.map({ "/" + $0 }) {
+                let weights = try MappedFile(path: checkpoint + path + "/model.safetensors")
+                let file = try AtomicFile(destination: folder + path + "/model.safetensors")
+                try file.write(weights.bytes)
+                try file.commit()
+            }
             let readme = try AtomicFile(destination: folder + "/README.md")
             try readme.write(Array(card.utf8))
             try readme.commit()

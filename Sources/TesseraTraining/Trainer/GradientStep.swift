@@ -64,9 +64,21 @@ extension TrainableBert {
             peak = max(peak, held)
             if !cached { tapes.append(tape) }
         }
-        let (loss, gradient) = try settings.loss.evaluate(embeddings, width: h, queries: batch.queries.count,
-                                                          negatives: batch.negativesPerQuery)
+        // The heads run once on the whole batch's pooled embeddings (so GradCache needs nothing more of them).
+        var headInputs: [[Float]] = [], headOutputs: [[Float]] = []
+        var final = embeddings
+        for head in heads {
+            headInputs.append(final)
+            final = head.forward(final, rows: rows.count, threads: settings.threads)
+            headOutputs.append(final)
+        }
+        let (loss, finalGradient) = try settings.loss.evaluate(final, width: embeddingWidth, queries: batch.queries.count,
+                                                               negatives: batch.negativesPerQuery)
         guard loss.isFinite else { throw TrainingError(.diverged, "the loss is \(loss) (not finite)") }
+        var gradient = finalGradient
+        for (i, head) in heads.enumerated().reversed() {
+            gradient = head.backward(gradient, input: headInputs[i], output: headOutputs[i], rows: rows.count, threads: settings.threads)
+        }
         for (index, range) in chunks.enumerated() {
             let tape: EncoderTape
             if settings.miniBatchSize == nil {

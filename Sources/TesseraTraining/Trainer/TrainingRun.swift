@@ -77,14 +77,11 @@ public final class TrainingRun {
         try configuration.validate()
         var configuration = configuration
         let model = try EmbeddingModel(folder: modelFolder)
-        guard model.heads.isEmpty else {
-            throw TrainingError(.invalidModel, "\(modelFolder): training a model with Dense heads is not supported yet")
-        }
         guard model.pipeline.pooling != .max else { throw TrainingError(.invalidModel, "\(modelFolder): max pooling cannot be trained") }
         let config = model.encoder.config
         let file = try SafeTensorsFile(path: modelFolder + "/model.safetensors")
         let weights = try BertWeights(file: file, config: config)
-        trainable = try TrainableBert(weights: weights)
+        trainable = try TrainableBert(weights: weights, heads: model.heads)
         let trained = Set(BertTensorNames.all(config).map(\.name))
         var untouched: [(name: String, tensor: FloatTensor)] = []
         for name in file.tensors.keys.sorted() {
@@ -125,7 +122,7 @@ public final class TrainingRun {
         }
         self.tokenized = tokenized
         dropout = try configuration.dropout ?? Self.hiddenDropout(modelFolder + "/config.json")
-        loss = try configuration.matryoshkaLoss(width: config.hiddenSize)
+        loss = try configuration.matryoshkaLoss(width: trainable.embeddingWidth)
         configuration.modelFingerprint = try ModelFingerprint.compute(folder: modelFolder)
         configuration.dataChecksum = try Self.checksum(data)
         self.configuration = configuration
@@ -241,7 +238,7 @@ public final class TrainingRun {
             }
         }
         let kept = evaluations.max { $0.score < $1.score || ($0.score == $1.score && $0.step > $1.step) }?.step ?? totalSteps
-        try store.publish(step: kept, source: modelFolder, card: modelCard(kept: kept, evaluations: evaluations))
+        try store.publish(step: kept, source: modelFolder, modules: trainable.heads.map(\.path), card: modelCard(kept: kept, evaluations: evaluations))
         let seconds = Date().timeIntervalSince(began) - evaluating
         return TrainingSummary(steps: totalSteps, stepsRun: totalSteps - start, batchSize: configuration.batchSize, losses: losses,
                                seconds: seconds, examplesPerSecond: Double(examplesSeen) / max(seconds, 1e-9),
