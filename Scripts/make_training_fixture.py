@@ -14,6 +14,16 @@ Makes, in Tests/TesseraTrainingTests/Fixtures/ (all overwritten):
       tokenizer_config.json, special_tokens_map.json
       modules.json, sentence_bert_config.json (max_seq_length 48), 1_Pooling/config.json (mean pooling, dim 32)
                                 Transformer -> mean Pooling -> Normalize, like all-MiniLM-L6-v2.
+  (no tiny_dense folder)        the tiny_dense model of tiny_dense_mnrl is tiny_bert with a Dense layer after the
+                                pooling: Transformer -> mean Pooling -> Dense(in 32, out 16, bias, tanh) -> Normalize.
+                                The script writes it to a temporary directory outside the fixtures (a copy of
+                                tiny_bert, modules.json 0 Transformer "", 1 Pooling "1_Pooling", 2 Dense "2_Dense",
+                                3 Normalize "3_Normalize", and 2_Dense/config.json + model.safetensors as
+                                Dense.save writes them) and deletes it at the end. The Dense weights come from
+                                their own SplitMix64 stream (tiny_dense_weights): seed DENSE_SEED = 20261203, first
+                                linear.weight [16, 32] row-major (512 values), then linear.bias (16); x = 2u - 1,
+                                u = (next >> 11) / 2^53 as for the BERT; weight 0.25x, bias 0.1x, computed in
+                                double, rounded to float32.
   cases.json                    one JSON object {"generator", "torch", "sentence_transformers", "transformers",
                                 "cases": [...]}; each case records the batch (texts and the token ids the model saw,
                                 with [CLS]/[SEP], no padding), the loss spec, the loss at the initial weights, the
@@ -29,6 +39,11 @@ Makes, in Tests/TesseraTrainingTests/Fixtures/ (all overwritten):
                                 rows of every token id in the model's input (sorted, unique; includes [PAD]=0 when a
                                 column is padded -- its gradient is zero). Tiny cases store every tensor in full and
                                 have no "rows".
+                                Names: the encoder's parameters under their BertModel names (embeddings.*,
+                                encoder.*); a later module's under "<folder>/<name inside the module>", the folder
+                                being the one SentenceTransformer.save gives it: tiny_dense_mnrl also has
+                                2_Dense/linear.weight [16, 32] and 2_Dense/linear.bias [16] (in the files and in
+                                grad_norms / update_norms).
 
 Cases (all with dropout switched off -- every nn.Dropout has p = 0 -- and the model in train mode):
   tiny_mnrl                tiny  MultipleNegativesRankingLoss(scale=20), B=4 queries, 4 positives, 1 negative each
@@ -40,6 +55,9 @@ Cases (all with dropout switched off -- every nn.Dropout has p = 0 -- and the mo
   tiny_gecko_mrl           tiny  Gecko loss (temperature 0.05) summed over dims [32, 16], weights [1, 1]
   minilm_mnrl              all-MiniLM-L6-v2  MNRL(scale=20), B=4, 1 negative each, hand-written science texts
   minilm_gecko_mrl         all-MiniLM-L6-v2  Gecko (temperature 0.05) over dims [384, 256, 128], weights [1, 1, 1]
+  tiny_dense_mnrl          tiny_dense (tiny_bert + Dense 32 -> 16, tanh; "model": "tiny_dense")  MNRL(scale=20), the
+                           tiny_mnrl batch, lr 1e-3; embeddings are 16-dim (run last, so the cases above are
+                           unaffected by it)
 
 Batches: column 0 = the B queries, column 1 = the B positives, column 1+k = the k-th hard negative of every query.
 Each column is tokenized on its own with the model's tokenizer through SentenceTransformer.preprocess (truncation to
@@ -78,7 +96,9 @@ pre-clip total norms, computed in float64 from the float32 gradients.
 
 Models: the tiny folder and all-MiniLM-L6-v2 are loaded with SentenceTransformer(dir,
 model_kwargs={"add_pooling_layer": False}): mean pooling never reads BERT's pooler, so with a pooler its parameters
-would get no gradient and clip_grad_norm_ / AdamW would skip them. Only embeddings.* and encoder.* are recorded.
+would get no gradient and clip_grad_norm_ / AdamW would skip them. Only embeddings.* and encoder.* are recorded
+(plus 2_Dense/linear.* for tiny_dense). The weight-decay rule is by these names, so 2_Dense/linear.weight is decayed
+and 2_Dense/linear.bias is not.
 
 Things to know when comparing against these numbers:
   * d loss / d attention.self.key.bias is exactly 0 (the softmax over keys is shift-invariant). torch's value is
@@ -97,10 +117,14 @@ equals the explicit formula above (float64); a central finite-difference check i
 Gecko-MRL gradients for 3 random parameter entries each of the tiny model; dropout is really off (two forward
 passes agree exactly); the tiny tokenizer loaded by transformers gives the ids of the `tokenizers` object it was
 built from; the recorded pre-clip norms equal what clip_grad_norm_ computed; fused AdamW (the Trainer's default,
-adamw_torch_fused) gives the same 3-step update as the reference implementation (tiny_mnrl).
+adamw_torch_fused) gives the same 3-step update as the reference implementation (tiny_mnrl); the tiny_dense folder
+loads as Transformer -> Pooling -> Dense(tanh) -> Normalize with exactly the generated weights; the tiny_dense_mnrl
+loss equals an explicit computation (the Transformer's token embeddings -> masked mean -> tanh(W x + b) -> L2
+normalise -> 20 * cosine -> cross entropy) in float32 (the recorded value) and float64 (1e-12 relative).
 
 Everything is seeded; the float outputs are deterministic up to the CPU BLAS (same machine and thread count give
-identical bytes).
+identical bytes). The committed fixtures were made with the default --threads 2; --threads 1 moves the float32
+gradients at rounding level (~1e-5 relative), so every .safetensors file changes.
 
 Run:
     HF_HUB_OFFLINE=1 ~/.cache/tessera-peers/bin/python Scripts/make_training_fixture.py [--minilm-dir DIR] \
@@ -115,7 +139,9 @@ import json
 import math
 import os
 import random
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -128,12 +154,15 @@ import sentence_transformers  # noqa: E402
 import transformers  # noqa: E402
 from safetensors.torch import load_file, save_file  # noqa: E402
 from sentence_transformers import SentenceTransformer  # noqa: E402
+from sentence_transformers.models import Dense  # noqa: E402
 from sentence_transformers.sentence_transformer import losses as st_losses  # noqa: E402
 from tokenizers import Tokenizer, decoders, normalizers, pre_tokenizers, processors  # noqa: E402
 from tokenizers.models import WordPiece  # noqa: E402
 from transformers import AutoTokenizer, BertConfig, BertModel, get_linear_schedule_with_warmup  # noqa: E402
 
 WEIGHT_SEED = 20261202  # SplitMix64 seed of the tiny model's weights (rebuilt by the Swift tests, never committed)
+DENSE_SEED = 20261203   # SplitMix64 seed of the tiny_dense model's Dense weights (likewise)
+DENSE_IN, DENSE_OUT = 32, 16
 CHECK_SEED = 20240611   # choice of the finite-difference entries
 DEFAULT_MINILM = os.path.expanduser("~/.cache/tessera-peers/models/all-MiniLM-L6-v2")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -254,7 +283,10 @@ CASES = [
     dict(name="minilm_gecko_mrl", model="minilm", loss={"kind": "mrl", "inner": GECKO, "dims": [384, 256, 128],
                                                         "weights": [1.0, 1.0, 1.0]}, cached=None,
          batch=MINILM_BATCH),
+    # Last, so that every case above runs exactly as it did before this one existed.
+    dict(name="tiny_dense_mnrl", model="tiny_dense", loss=MNRL, cached=None, batch=TINY_BATCH),
 ]
+TINY_MODELS = ("tiny", "tiny_dense")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -315,6 +347,20 @@ def tiny_weights(names_and_shapes):
         else:
             v = 0.05 * x
         out[name] = torch.from_numpy(v.astype(np.float32).reshape(shape))
+    return out
+
+
+def tiny_dense_weights():
+    """The tiny_dense model's Dense(32 -> 16, tanh) weights, from one SplitMix64 stream (seed DENSE_SEED = 20261203):
+    first linear.weight ([16, 32], row-major: 512 values), then linear.bias (16 values); x = 2u - 1 with
+    u = (next >> 11) / 2^53 as in tiny_weights; weight 0.25x, bias 0.1x, each computed in double and rounded to
+    float32. The Swift tests rebuild the same weights, so no weight file is committed."""
+    rng = splitmix64(DENSE_SEED)
+    out = {}
+    for name, shape, scale in (("linear.weight", (DENSE_OUT, DENSE_IN), 0.25), ("linear.bias", (DENSE_OUT,), 0.1)):
+        n = int(np.prod(shape))
+        x = np.array([2.0 * ((next(rng) >> 11) * 2.0 ** -53) - 1.0 for _ in range(n)], dtype=np.float64)
+        out[name] = torch.from_numpy((scale * x).astype(np.float32).reshape(shape))
     return out
 
 
@@ -412,6 +458,48 @@ def check_tiny_folder(folder, tok, tensors):
           f"{sum(t.numel() for t in tensors.values()):,} parameters in {len(tensors)} tensors")
 
 
+def write_dense_folder(folder, tiny_dir):
+    """The tiny_dense model, a temporary folder (it holds weights; deleted by main, never committed): a copy of
+    tiny_bert (with its model.safetensors) whose pipeline is Transformer -> mean Pooling -> Dense(32 -> 16, bias,
+    tanh) -> Normalize, with 2_Dense/config.json + 2_Dense/model.safetensors as Dense.save writes them."""
+    assert (tiny_dir / "model.safetensors").is_file()
+    shutil.copytree(tiny_dir, folder)
+    write_json(folder / "modules.json", [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"},
+        {"idx": 3, "name": "3", "path": "3_Normalize", "type": "sentence_transformers.models.Normalize"},
+    ])
+    w = tiny_dense_weights()
+    dense = Dense(in_features=DENSE_IN, out_features=DENSE_OUT, bias=True, activation_function=torch.nn.Tanh(),
+                  init_weight=w["linear.weight"].clone(), init_bias=w["linear.bias"].clone())
+    (folder / "2_Dense").mkdir()
+    dense.save(str(folder / "2_Dense"))
+    return w
+
+
+def check_dense_folder(folder, tensors, dense_w):
+    """The tiny_dense folder loads as Transformer -> Pooling -> Dense(tanh) -> Normalize with exactly our weights."""
+    st = SentenceTransformer(str(folder), device="cpu", model_kwargs={"add_pooling_layer": False})
+    names = [type(m).__name__ for m in st]
+    assert names == ["Transformer", "Pooling", "Dense", "Normalize"], names
+    assert isinstance(st[2].activation_function, torch.nn.Tanh), st[2].activation_function
+    assert (st[2].in_features, st[2].out_features, st[2].bias) == (DENSE_IN, DENSE_OUT, True)
+    loaded = named_params(st)
+    expect = dict(tensors)
+    expect.update({f"2_Dense/{n}": t for n, t in dense_w.items()})
+    assert list(loaded)[:len(tensors)] == list(tensors), list(loaded)
+    assert set(loaded) == set(expect), set(loaded) ^ set(expect)
+    for n, t in expect.items():
+        assert torch.equal(loaded[n].detach(), t), n
+    emb = st.encode(TINY_BATCH["queries"], convert_to_tensor=True)
+    assert emb.shape == (4, DENSE_OUT), emb.shape
+    norms = emb.double().norm(dim=1)
+    assert torch.allclose(norms, torch.ones_like(norms), atol=1e-6), norms
+    print(f"tiny_dense loads as {names}; encode -> {tuple(emb.shape)}, unit norms; Dense "
+          f"{', '.join(f'{n} {list(t.shape)}' for n, t in dense_w.items())}")
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Models, batches and losses
 # --------------------------------------------------------------------------------------------------------------
@@ -424,9 +512,18 @@ def strip_name(name):
 
 
 def named_params(st):
+    """The parameters under the names the fixtures record: module 0's (the Transformer) without its prefix
+    (embeddings.*, encoder.*; pooler.* on a plain load), any later module's as "<idx>_<Type>/<name inside the
+    module>" -- the folder SentenceTransformer.save gives the module, a slash, then e.g. linear.weight
+    (2_Dense/linear.weight). Pooling and Normalize have no parameters. Same order as st.named_parameters()."""
     out = {}
-    for name, p in st.named_parameters():
-        out[strip_name(name)] = p
+    for idx, module in st.named_children():
+        for name, p in module.named_parameters():
+            key = strip_name(f"{idx}.{name}") if idx == "0" else f"{idx}_{type(module).__name__}/{name}"
+            assert key not in out, key
+            out[key] = p
+    order = [p for _, p in st.named_parameters()]
+    assert len(order) == len(out) and all(a is b for a, b in zip(out.values(), order))
     return out
 
 
@@ -740,6 +837,43 @@ def check_gecko_formula_and_fd(tiny_dir, seed):
             print(f"  {n}{list(idx)}: autograd {g:+.10e}  fd {fd:+.10e}  rel diff {abs(fd - g) / abs(g):.1e}")
 
 
+def dense_mnrl_explicit(st, features, dense_w, scale):
+    """MNRL of the tiny_dense model written out without sentence-transformers' Pooling / Dense / Normalize / loss:
+    the Transformer's token embeddings, mean over the attention mask, tanh(W x + b) with dense_w, L2-normalised,
+    cosine of each query with [all positives, then each negatives column] times scale, cross entropy with label i."""
+    w = dense_w["linear.weight"].to(next(st[0].parameters()).dtype)
+    b = dense_w["linear.bias"].to(w.dtype)
+    embs = []
+    for f in features:
+        tokens = st[0](dict(f))["token_embeddings"]
+        mask = f["attention_mask"].to(tokens.dtype).unsqueeze(-1)
+        pooled = (tokens * mask).sum(dim=1) / mask.sum(dim=1)
+        h = torch.tanh(pooled @ w.T + b)
+        embs.append(h / h.norm(dim=-1, keepdim=True))
+    q, cands = embs[0], torch.cat(embs[1:], dim=0)
+    logits = scale * (q @ cands.T)
+    return -torch.log_softmax(logits, dim=1).diagonal().mean()
+
+
+def check_dense_mnrl(case, dense_dir, dense_w, result):
+    """tiny_dense_mnrl: sentence-transformers' MNRL through the Dense module equals dense_mnrl_explicit, in float32
+    (the recorded loss) and in float64."""
+    scale = case["loss"]["scale"]
+    st = load_st(dense_dir, TINY_MAX_LEN)
+    with torch.no_grad():
+        explicit32 = float(dense_mnrl_explicit(st, make_features(st, case["batch"]), dense_w, scale))
+    assert abs(explicit32 - result["loss"]) <= 1e-6 + 1e-5 * abs(result["loss"]), (explicit32, result["loss"])
+    st64 = copy.deepcopy(st).double()
+    loss_fn = build_loss(st64, case["loss"], case["cached"])
+    with torch.no_grad():
+        st_loss64 = float(loss_fn(make_features(st64, case["batch"])))
+        explicit64 = float(dense_mnrl_explicit(st64, make_features(st64, case["batch"]), dense_w, scale))
+    assert abs(explicit64 - st_loss64) <= 1e-12 * abs(st_loss64), (explicit64, st_loss64)
+    assert abs(st_loss64 - result["loss"]) <= 1e-5 * abs(st_loss64), (st_loss64, result["loss"])
+    print(f"{case['name']}: ST MNRL {result['loss']:.10f} vs explicit pooled -> tanh(Wx+b) -> normalise -> "
+          f"20 cos -> CE {explicit32:.10f} (float32); float64 {st_loss64:.14f} vs {explicit64:.14f}")
+
+
 def check_adamw_fused(case, tiny_dir, result):
     """The HF Trainer's default optimizer is adamw_torch_fused: it gives the same update as foreach=False."""
     st = load_st(tiny_dir, TINY_MAX_LEN)
@@ -794,19 +928,48 @@ def main():
 
     tok, tiny_tensors = write_tiny_folder(tiny_dir)
     check_tiny_folder(tiny_dir, tok, tiny_tensors)
-
     written = [p for p in sorted(tiny_dir.rglob("*")) if p.is_file()]
+
+    # The tiny_dense model holds weights: it lives in a temporary directory outside the fixtures, removed at the end.
+    tmp_root = Path(tempfile.mkdtemp(prefix="tessera_tiny_dense_"))
+    try:
+        dense_dir = tmp_root / "tiny_dense"
+        dense_w = write_dense_folder(dense_dir, tiny_dir)
+        check_dense_folder(dense_dir, tiny_tensors, dense_w)
+        model_dirs = {"tiny": tiny_dir, "tiny_dense": dense_dir, "minilm": minilm_dir}
+        run_cases(args, out_dir, model_dirs, dense_w, written)
+    finally:
+        shutil.rmtree(tmp_root)
+    assert not tmp_root.exists()
+
+    # The weights are rebuilt from WEIGHT_SEED by the tests: no weight file is committed.
+    (tiny_dir / "model.safetensors").unlink()
+    written = [p for p in written if p.name != "model.safetensors"]
+    assert not any(p.name == "model.safetensors" for p in out_dir.rglob("*")), "a weight file is left in the fixtures"
+    total = 0
+    for p in written:
+        size = p.stat().st_size
+        total += size
+        print(f"  {p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p}: {size:,} bytes")
+    print(f"  total: {total:,} bytes ({total / 2**20:.2f} MiB)")
+
+
+def run_cases(args, out_dir, model_dirs, dense_w, written):
+    """Every case: run, check, write its two .safetensors files; then cases.json. Appends the files to written."""
+    tiny_dir = model_dirs["tiny"]
     records, results = [], {}
     for case in CASES:
-        tiny = case["model"] == "tiny"
-        model_dir, max_len, lr = ((tiny_dir, TINY_MAX_LEN, TINY_LR) if tiny
-                                  else (minilm_dir, MINILM_MAX_LEN, MINILM_LR))
+        tiny = case["model"] in TINY_MODELS
+        model_dir = model_dirs[case["model"]]
+        max_len, lr = (TINY_MAX_LEN, TINY_LR) if tiny else (MINILM_MAX_LEN, MINILM_LR)
         r = run_case(case, model_dir, max_len, lr)
         results[case["name"]] = r
         if case["name"] == "tiny_cached_mnrl":
             check_cached_equals_plain(results["tiny_mnrl"], r, tiny_dir)
         if case["name"] == "tiny_mnrl":
             check_adamw_fused(case, tiny_dir, r)
+        if case["name"] == "tiny_dense_mnrl":
+            check_dense_mnrl(case, model_dir, dense_w, r)
 
         rows = {}
         if not tiny:
@@ -870,16 +1033,6 @@ def main():
         "cases": records,
     })
     written.append(cases_path)
-
-    # The weights are rebuilt from WEIGHT_SEED by the tests: no weight file is committed.
-    (tiny_dir / "model.safetensors").unlink()
-    written = [p for p in written if p.name != "model.safetensors"]
-    total = 0
-    for p in written:
-        size = p.stat().st_size
-        total += size
-        print(f"  {p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p}: {size:,} bytes")
-    print(f"  total: {total:,} bytes ({total / 2**20:.2f} MiB)")
 
 
 if __name__ == "__main__":

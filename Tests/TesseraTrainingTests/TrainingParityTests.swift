@@ -6,7 +6,8 @@ import TesseraTraining
 
 /// Loss, gradients and three AdamW steps against PyTorch + sentence-transformers (Fixtures/cases.json).
 @Suite struct TrainingParityTests {
-    static let tinyCases = ["tiny_mnrl", "tiny_mnrl_two_negatives", "tiny_gecko", "tiny_mrl", "tiny_cached_mnrl", "tiny_gecko_mrl"]
+    static let tinyCases = ["tiny_mnrl", "tiny_mnrl_two_negatives", "tiny_gecko", "tiny_mrl", "tiny_cached_mnrl", "tiny_gecko_mrl",
+                            "tiny_dense_mnrl"]
     static let miniLMCases = ["minilm_mnrl", "minilm_gecko_mrl"]
 
     /// ‖a − b‖ / ‖b‖ over the rows stored for `name` (all of them when the case stores the full tensor), with
