@@ -4,27 +4,10 @@
 #define TK_CAT(a, b) TK_CAT2(a, b)
 #define TK_NAME(name) TK_CAT(name, SUFFIX)
 
-TK_TARGET static inline float TK_NAME(expf_approx)(float x) {
-    // Cephes-style expf: range reduction by ln 2, degree-6 polynomial; about 1 ulp over the clamped range.
-    x = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
-    float n = __builtin_rintf(x * 1.44269504088896341f);
-    float r = x - n * 0.693359375f;
-    r = r + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    float y = p * r * r + r + 1.0f;
-    union { int32_t i; float f; } s;
-    s.i = ((int32_t)n + 127) << 23;
-    return y * s.f;
-}
-
 TK_TARGET static inline float TK_NAME(exp_split)(float hi, float lo) {
-    // exp(hi + lo) for |lo| << |hi| without rounding hi + lo first: hi must have at most 15 significant bits, so
-    // hi - n·ln2_hi is exact; otherwise as expf_approx (no clamping: callers keep hi + lo in [-87, 0]).
+    // exp(hi + lo) for |lo| << |hi| without rounding hi + lo first (hi with at most 15 significant bits, so
+    // hi - n·ln2_hi is exact). Cephes-style: range reduction by ln 2, degree-6 polynomial; about 1 ulp. No clamping:
+    // callers keep hi + lo in [-87.3, 88.3].
     float n = __builtin_rintf((hi + lo) * 1.44269504088896341f);
     float r = (hi - n * 0.693359375f) + (lo + n * 2.12194440e-4f);
     float p = 1.9875691500e-4f;
@@ -37,6 +20,11 @@ TK_TARGET static inline float TK_NAME(exp_split)(float hi, float lo) {
     union { int32_t i; float f; } s;
     s.i = ((int32_t)n + 127) << 23;
     return y * s.f;
+}
+
+TK_TARGET static inline float TK_NAME(expf_approx)(float x) {
+    x = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
+    return TK_NAME(exp_split)(x, 0.0f);
 }
 
 TK_TARGET static inline float TK_NAME(normal_cdf)(float x) {

@@ -32,6 +32,19 @@ import TesseraTestSupport
         #expect(model.pipeline.pooling == .cls)
     }
 
+    @Test func sentenceTransformers6PoolingConfig() throws {
+        // sentence-transformers 6 saves `{"embedding_dimension": …, "pooling_mode": "mean", "include_prompt": true}`.
+        for (mode, expected) in [("mean", PoolingMode.mean), ("cls", .cls), ("max", .max)] {
+            let dir = TinyModel.make()
+            try "{\"embedding_dimension\": 8, \"pooling_mode\": \"\(mode)\", \"include_prompt\": true}"
+                .write(toFile: dir + "/1_Pooling/config.json", atomically: true, encoding: .utf8)
+            #expect(try EmbeddingModel(folder: dir).pipeline.pooling == expected)
+        }
+        let dir = TinyModel.make()
+        try "{\"embedding_dimension\": 8, \"pooling_mode\": \"lasttoken\"}".write(toFile: dir + "/1_Pooling/config.json", atomically: true, encoding: .utf8)
+        expectModelError("unsupported: pooling_mode lasttoken") { _ = try EmbeddingModel(folder: dir) }
+    }
+
     @Test func wrongShapeIsNamed() {
         expectModelError("attention.output.dense.weight has shape [8, 9], expected [8, 8]") {
             _ = try EmbeddingModel(folder: TinyModel.make(breakShape: true))

@@ -81,6 +81,19 @@ public struct SentenceTransformerConfig: Sendable, Equatable {
         }
         guard let o = try readJSON(path).objectValue else { throw ModelError(.invalidConfig, "\(path): not a JSON object") }
         var modes: [PoolingMode] = []
+        // sentence-transformers 6 writes one string, `"pooling_mode": "mean"` (or a list of them); earlier versions
+        // one boolean per mode.
+        if let value = o["pooling_mode"] {
+            let names = value.stringValue.map { [$0] } ?? (value.arrayValue ?? []).compactMap(\.stringValue)
+            for name in names {
+                switch name {
+                case "mean", "mean_tokens": modes.append(.mean)
+                case "cls", "cls_token": modes.append(.cls)
+                case "max", "max_tokens": modes.append(.max)
+                default: throw ModelError(.unsupported, "unsupported: pooling_mode \(name) in \(path)")
+                }
+            }
+        }
         if o["pooling_mode_mean_tokens"]?.boolValue == true { modes.append(.mean) }
         if o["pooling_mode_cls_token"]?.boolValue == true { modes.append(.cls) }
         if o["pooling_mode_max_tokens"]?.boolValue == true { modes.append(.max) }
