@@ -12,7 +12,7 @@ public final class TrainableDense: @unchecked Sendable {
     /// The activation after the linear map.
     public let activation: DenseHead.Activation
     let weight: TrainableTensor  // [outputs, inputs]
-    let bias: TrainableTensor    // [outputs] (zero and frozen when the module has none)
+    let bias: TrainableTensor    // [outputs] (zero when the module has none: not a parameter, never updated)
     let hasBias: Bool
 
     /// Input width.
@@ -68,7 +68,6 @@ public final class TrainableDense: @unchecked Sendable {
         case .relu: for i in du.indices where y[i] <= 0 { du[i] = 0 }
         }
         var dx = [Float](repeating: 0, count: rows * inputs)
-        let biasGradient = Array(UnsafeBufferPointer(start: bias.gradient.pointer, count: outputs))
         du.withUnsafeBufferPointer { d in
             x.withUnsafeBufferPointer { xs in
                 dx.withUnsafeMutableBufferPointer { out in
@@ -78,8 +77,6 @@ public final class TrainableDense: @unchecked Sendable {
                 }
             }
         }
-        // A module without a bias keeps it at zero.
-        if !hasBias { bias.gradient.pointer.update(from: biasGradient, count: outputs) }
         return dx
     }
 }

@@ -14,7 +14,7 @@ public struct GradientSettings: Sendable, Equatable {
     /// Dropout probability of the encoder (0: off).
     public var dropout: Float
     /// Activation checkpointing per layer: keep only each layer's input and run the layer's forward again in the
-    /// backward pass (bit-identical gradients, less memory, about a third more time).
+    /// backward pass (bit-identical gradients, less memory, one more forward pass of each layer).
     public var recompute: Bool
     /// Worker threads.
     public var threads: Int
@@ -65,23 +65,19 @@ extension TrainableBert {
             if !cached { tapes.append(tape) }
         }
         // The heads run once on the whole batch's pooled embeddings (so GradCache needs nothing more of them).
-        var headInputs: [[Float]] = [], headOutputs: [[Float]] = []
-        var final = embeddings
-        for head in heads {
-            headInputs.append(final)
-            final = head.forward(final, rows: rows.count, threads: settings.threads)
-            headOutputs.append(final)
-        }
-        let (loss, finalGradient) = try settings.loss.evaluate(final, width: embeddingWidth, queries: batch.queries.count,
-                                                               negatives: batch.negativesPerQuery)
+        // stages[i] is head i's input, stages[i + 1] its output.
+        var stages = [embeddings]
+        for head in heads { stages.append(head.forward(stages[stages.count - 1], rows: rows.count, threads: settings.threads)) }
+        let (loss, finalGradient) = try settings.loss.evaluate(stages[stages.count - 1], width: embeddingWidth,
+                                                               queries: batch.queries.count, negatives: batch.negativesPerQuery)
         guard loss.isFinite else { throw TrainingError(.diverged, "the loss is \(loss) (not finite)") }
         var gradient = finalGradient
         for (i, head) in heads.enumerated().reversed() {
-            gradient = head.backward(gradient, input: headInputs[i], output: headOutputs[i], rows: rows.count, threads: settings.threads)
+            gradient = head.backward(gradient, input: stages[i], output: stages[i + 1], rows: rows.count, threads: settings.threads)
         }
         for (index, range) in chunks.enumerated() {
             let tape: EncoderTape
-            if settings.miniBatchSize == nil {
+            if !cached {
                 tape = tapes[index]
             } else {
                 tape = forward(Array(rows[range]), examples: Array(range), dropout: settings.dropout, seed: seed,

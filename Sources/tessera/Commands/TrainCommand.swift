@@ -75,7 +75,7 @@ struct TrainCommand: ParsableCommand {
     var resume = false
     @Option(name: .long, help: "Worker threads.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Flag(name: .long, help: "Activation checkpointing: keep each layer's input only and run the layer again in the backward pass (less memory, about a third more time, same results).")
+    @Flag(name: .long, help: "Activation checkpointing: keep each layer's input only and run the layer again in the backward pass (less memory, a little more time, same results).")
     var recompute = false
     @Flag(name: .long, help: "Print a JSON summary on stdout.")
     var json = false
