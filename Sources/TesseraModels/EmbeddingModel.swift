@@ -52,13 +52,17 @@ public final class EmbeddingModel: Sendable {
     public let defaultMaxLength: Int
     /// The folder's `Dense` heads, applied in order to the pooled vector.
     public let heads: [DenseHead]
+    /// The folder's token head: `Dense` modules before pooling, applied in order to every token state (PyLate's
+    /// projection of a ColBERT / XTR model); empty for a single-vector model.
+    public let tokenHeads: [DenseHead]
+    /// The folder's PyLate marker and query-expansion settings (none for other folders).
+    public let markers: TokenMarkers
 
     /// Width of pooled vectors (after the heads) before Matryoshka truncation.
     public var dimension: Int { heads.last?.outputs ?? encoder.config.hiddenSize }
 
-    /// Width of token-level vectors (the encoder's hidden size: sentence-transformers' `Dense` heads act on the
-    /// pooled vector only).
-    public var tokenDimension: Int { encoder.config.hiddenSize }
+    /// Width of token-level vectors: the token head's output, or the encoder's hidden size without one.
+    public var tokenDimension: Int { tokenHeads.last?.outputs ?? encoder.config.hiddenSize }
 
     /// Loads `config.json`, `model.safetensors`, `tokenizer.json` and the sentence-transformers files of `folder`.
     public init(folder: String) throws {
@@ -78,9 +82,16 @@ public final class EmbeddingModel: Sendable {
         tokenizer = try Tokenizer(contentsOf: URL(fileURLWithPath: folder + "/tokenizer.json"))
         pipeline = try SentenceTransformerConfig(folder: folder)
         defaultMaxLength = min(pipeline.maxSeqLength ?? 512, config.maxPositions)
+        heads = try Self.loadHeads(pipeline.denseModules, folder: folder, width: config.hiddenSize)
+        tokenHeads = try Self.loadHeads(pipeline.tokenModules, folder: folder, width: config.hiddenSize)
+        markers = try TokenMarkers(folder: folder)
+    }
+
+    /// The `Dense` modules at `paths`, checked to chain from `width` features.
+    static func loadHeads(_ paths: [String], folder: String, width: Int) throws -> [DenseHead] {
         var heads: [DenseHead] = []
-        var width = config.hiddenSize
-        for path in pipeline.denseModules {
+        var width = width
+        for path in paths {
             let head = try DenseHead(folder: folder, path: path)
             guard head.inputs == width else {
                 throw ModelError(.wrongShape, "\(folder)/\(path): Dense module takes \(head.inputs) features but receives \(width)")
@@ -88,7 +99,7 @@ public final class EmbeddingModel: Sendable {
             heads.append(head)
             width = head.outputs
         }
-        self.heads = heads
+        return heads
     }
 
     /// Tokenizes one text with `[CLS]`/`[SEP]`, truncated to `maxLength` tokens.
@@ -117,7 +128,7 @@ public final class EmbeddingModel: Sendable {
     /// Pooled vectors of already tokenized inputs.
     public func embed(inputs: [EncoderInput], options: EmbedOptions = EmbedOptions()) throws -> [Float] {
         let width = try outputWidth(options.dimension, of: dimension)
-        let hidden = tokenDimension
+        let hidden = encoder.config.hiddenSize
         let mode = options.pooling ?? pipeline.pooling
         let normalize = pipeline.normalize || options.dimension != nil
         let heads = self.heads
@@ -143,8 +154,8 @@ public final class EmbeddingModel: Sendable {
         return out
     }
 
-    /// Token-level vectors (last hidden state of every real token, special tokens included), optionally
-    /// L2-normalised and Matryoshka-truncated.
+    /// Token-level vectors (last hidden state of every real token, special tokens included, through the token head
+    /// when the model has one), optionally L2-normalised and Matryoshka-truncated.
     public func embedTokens(_ texts: [String], options: EmbedOptions = EmbedOptions(), normalize: Bool = true) throws -> TokenVectors {
         let inputs = try texts.map { try tokenize($0, maxLength: options.maxLength) }
         return try embedTokens(inputs: inputs, options: options, normalize: normalize)
@@ -152,20 +163,35 @@ public final class EmbeddingModel: Sendable {
 
     /// Token-level vectors of already tokenized inputs.
     public func embedTokens(inputs: [EncoderInput], options: EmbedOptions = EmbedOptions(), normalize: Bool = true) throws -> TokenVectors {
+        guard !markers.isActive else {
+            throw ModelError(.unsupported, "unsupported: \(folder) asks for ColBERT marker tokens or query expansion (config_sentence_transformers.json: query_prefix \"\(markers.queryPrefix)\", document_prefix \"\(markers.documentPrefix)\", do_query_expansion \(markers.queryExpansion)); Tessera encodes token vectors without them")
+        }
         let width = try outputWidth(options.dimension, of: tokenDimension)
-        let hidden = tokenDimension
+        let hidden = encoder.config.hiddenSize
         var offsets = [0]
         offsets.reserveCapacity(inputs.count + 1)
         for input in inputs { offsets.append(offsets[offsets.count - 1] + input.ids.count) }
         var out = [Float](repeating: 0, count: offsets[inputs.count] * width)
         let starts = offsets
+        let heads = tokenHeads, full = tokenDimension
         try out.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             let sink = UnsafeSendablePointer(base)
             try run(inputs, options: options) { index, states, rows in
+                var vectors = states
+                var projected: [UnsafeMutablePointer<Float>] = []
+                defer { projected.forEach { $0.deallocate() } }
+                let workspace = FloatBuffer(capacity: heads.isEmpty ? 0 : LinearWeights.workspaceSize)
+                for head in heads {
+                    let next = UnsafeMutablePointer<Float>.allocate(capacity: rows * head.outputs)
+                    head.apply(rows: rows, vectors, into: next, workspace: workspace)
+                    projected.append(next)
+                    vectors = UnsafePointer(next)
+                }
+                let stride = heads.isEmpty ? hidden : full
                 for r in 0..<rows {
                     let target = sink.pointer + (starts[index] + r) * width
-                    target.update(from: states + r * hidden, count: width)
+                    target.update(from: vectors + r * stride, count: width)
                     if normalize { VectorKernels.l2Normalize(target, count: width) }
                 }
             }
@@ -191,7 +217,7 @@ public final class EmbeddingModel: Sendable {
         let threads = max(1, min(options.threads, batches.count))
         let workspaces = (0..<threads).map { _ in EncoderWorkspace() }
         let encoder = self.encoder
-        let hidden = tokenDimension
+        let hidden = encoder.config.hiddenSize
         Parallel.forEach(count: batches.count, threads: threads) { worker, b in
             let batch = batches[b]
             let (states, starts) = encoder.encode(batch.map { inputs[$0] }, workspace: workspaces[worker])

@@ -69,6 +69,33 @@ import TesseraTestSupport
         #expect(e.status == 0, "\(e.stderr)")
     }
 
+    @Test func xtrTrainingEvaluatesThroughWARPAndTheModelServesTokenSearch() throws {
+        let beir = try Self.beir()
+        let pairs = beir + "/pairs.jsonl"
+        #expect(try CLI.run(["pairs", "--data", beir, "--split", "train", "--out", pairs]).status == 0)
+        let out = beir + "/xtr-model"
+        let t = try CLI.run(["train", "--model", Self.tiny(), "--data", pairs, "--out", out, "--batch-size", "2", "--epochs", "2",
+                             "--lr", "1e-3", "--loss", "xtr", "--dim", "8", "--k-train", "6", "--eval", beir, "--eval-split", "train",
+                             "--json", "--quiet"])
+        #expect(t.status == 0, "\(t.stderr)")
+        let summary = try JSONValue.parse(Array(t.stdout.utf8)).objectValue
+        let evaluations = summary?["evaluations"]?.arrayValue ?? []
+        #expect(evaluations.count == 2)
+        #expect(evaluations.allSatisfy { ($0.objectValue?["ndcg@10"]?.doubleValue ?? -1) > 0 })
+        // The evaluation's temporary indexes are gone.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).allSatisfy { !$0.hasPrefix(".eval-index") })
+        let e = try CLI.run(["embed", "--model", out, "--tokens", "--input", beir + "/corpus.jsonl", "--output", beir + "/t.npy"])
+        #expect(e.status == 0, "\(e.stderr)")
+        let vectors = try NPYArray(path: beir + "/t.npy")
+        #expect(vectors.shape.last == 8)
+        let b = try CLI.run(["beir", "--data", beir, "--split", "train", "--model", out, "--mode", "xtr", "--json",
+                             "--index-dir", beir + "/indexes"])
+        #expect(b.status == 0, "\(b.stderr)")
+        // Option mistakes are one line.
+        let wrong = try CLI.run(["train", "--model", Self.tiny(), "--data", pairs, "--out", beir + "/o", "--loss", "mnrl", "--k-train", "4"])
+        #expect(wrong.status != 0 && wrong.stderr.contains("--k-train applies to --loss xtr"))
+    }
+
     /// The files of a folder and their bytes.
     func contents(_ folder: String) throws -> [String: Data] {
         var files: [String: Data] = [:]

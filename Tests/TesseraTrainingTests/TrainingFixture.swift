@@ -5,11 +5,16 @@ import TesseraTestSupport
 import TesseraTraining
 
 /// One case of `Fixtures/cases.json` (made by `Scripts/make_training_fixture.py` with PyTorch and
-/// sentence-transformers).
+/// sentence-transformers) or of `Fixtures/multivector_cases.json` (`Scripts/make_multivector_fixture.py`: token-level
+/// losses through a new token head).
 struct TrainingCase {
     let name: String
     let model: String
     let loss: MatryoshkaLoss
+    /// The multi-vector loss of a multivector case.
+    let tokenLoss: MultiVectorLoss?
+    /// The new token head of a multivector case: (path, outputs, seed).
+    let tokenHead: (path: String, outputs: Int, seed: UInt64)?
     let miniBatchSize: Int?
     let batch: ContrastiveBatch
     let lossValue: Double
@@ -35,14 +40,26 @@ struct TrainingCase {
     static func tinyDenseModel() throws -> String { try tinyDenseModelFolder.get() }
     private static let tinyDenseModelFolder = Result { try TinyTrainingModel.make(fixture: directory + "/tiny_bert", dense: true) }
 
-    static func all() throws -> [TrainingCase] {
-        let json = try JSONValue.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/cases.json"))))
+    static func all(file: String = "cases.json") throws -> [TrainingCase] {
+        let json = try JSONValue.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/" + file))))
         return try (json.objectValue?["cases"]?.arrayValue ?? []).map(TrainingCase.init)
     }
 
     static func named(_ name: String) throws -> TrainingCase {
-        guard let found = try all().first(where: { $0.name == name }) else { throw FixtureError("no case \(name)") }
-        return found
+        for file in ["cases.json", "multivector_cases.json"] {
+            if let found = try all(file: file).first(where: { $0.name == name }) { return found }
+        }
+        throw FixtureError("no case \(name)")
+    }
+
+    /// The gradient settings of the case (`threads` workers, no dropout unless asked).
+    func settings(miniBatchSize: Int? = nil, dropout: Float = 0, recompute: Bool = false, threads: Int = 2) -> GradientSettings {
+        if let tokenLoss {
+            return GradientSettings(tokenLoss: tokenLoss, miniBatchSize: miniBatchSize ?? self.miniBatchSize, dropout: dropout,
+                                    recompute: recompute, threads: threads)
+        }
+        return GradientSettings(loss: loss, miniBatchSize: miniBatchSize ?? self.miniBatchSize, dropout: dropout, recompute: recompute,
+                                threads: threads)
     }
 
     init(_ value: JSONValue) throws {
@@ -65,7 +82,23 @@ struct TrainingCase {
             }
         }
         guard let l = o["loss"]?.objectValue else { throw FixtureError("missing loss") }
-        if l["kind"]?.stringValue == "mrl" {
+        switch l["kind"]?.stringValue {
+        case "colbert": tokenLoss = MultiVectorLoss(score: .colbert, temperature: try number(l["temperature"]))
+        case "xtr":
+            tokenLoss = MultiVectorLoss(score: .xtr(kTrain: l["k_train"]?.intValue ?? 0), temperature: try number(l["temperature"]))
+        default: tokenLoss = nil
+        }
+        if let head = o["token_head"]?.objectValue {
+            guard let path = head["path"]?.stringValue, let outputs = head["outputs"]?.intValue, let seed = head["seed"]?.intValue else {
+                throw FixtureError("bad token_head")
+            }
+            tokenHead = (path, outputs, UInt64(seed))
+        } else {
+            tokenHead = nil
+        }
+        if tokenLoss != nil {
+            loss = MatryoshkaLoss(loss: .mnrl, dimensions: [])
+        } else if l["kind"]?.stringValue == "mrl" {
             guard let inner = l["inner"]?.objectValue else { throw FixtureError("missing inner loss") }
             loss = MatryoshkaLoss(loss: try contrastive(inner), dimensions: (l["dims"]?.arrayValue ?? []).compactMap(\.intValue),
                                   weights: (l["weights"]?.arrayValue ?? []).compactMap(\.doubleValue))
@@ -114,8 +147,12 @@ struct TrainingCase {
     func trainable() throws -> TrainableBert {
         let folder = try modelFolder()
         let model = try EmbeddingModel(folder: folder)
-        return try TrainableBert(weights: BertWeights(file: SafeTensorsFile(path: folder + "/model.safetensors"), config: model.encoder.config),
-                                 heads: model.heads)
+        let weights = try BertWeights(file: SafeTensorsFile(path: folder + "/model.safetensors"), config: model.encoder.config)
+        if let head = tokenHead {
+            return try TrainableBert(weights: weights, newTokenHead: TrainableDense(path: head.path, inputs: model.encoder.config.hiddenSize,
+                                                                                    outputs: head.outputs, seed: head.seed))
+        }
+        return try TrainableBert(weights: weights, heads: model.heads)
     }
 }
 

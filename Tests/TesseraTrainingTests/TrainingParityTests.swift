@@ -9,6 +9,8 @@ import TesseraTraining
     static let tinyCases = ["tiny_mnrl", "tiny_mnrl_two_negatives", "tiny_gecko", "tiny_mrl", "tiny_cached_mnrl", "tiny_gecko_mrl",
                             "tiny_dense_mnrl"]
     static let miniLMCases = ["minilm_mnrl", "minilm_gecko_mrl"]
+    static let tinyMultiVectorCases = ["tiny_colbert", "tiny_xtr", "tiny_xtr_two_negatives"]
+    static let miniLMMultiVectorCases = ["minilm_xtr", "minilm_colbert"]
 
     /// ‖a − b‖ / ‖b‖ over the rows stored for `name` (all of them when the case stores the full tensor), with
     /// `values` the full Swift tensor of `cols` columns.
@@ -50,7 +52,7 @@ import TesseraTraining
     func run(_ name: String) throws {
         let c = try TrainingCase.named(name)
         let model = try c.trainable()
-        let settings = GradientSettings(loss: c.loss, miniBatchSize: c.miniBatchSize, dropout: 0, threads: 2)
+        let settings = c.settings()
         model.zeroGradients()
         let report = try model.accumulateGradients(c.batch, settings: settings, seed: 1)
         #expect(abs(report.loss - c.lossValue) <= 1e-5 * abs(c.lossValue), "\(name): loss \(report.loss) vs \(c.lossValue)")
@@ -89,6 +91,35 @@ import TesseraTraining
     @Test(arguments: tinyCases) func tinyModelMatchesPyTorch(_ name: String) throws { try run(name) }
 
     @Test(arguments: miniLMCases) func miniLMMatchesPyTorch(_ name: String) throws { try run(name) }
+
+    @Test(arguments: tinyMultiVectorCases) func tinyMultiVectorLossMatchesPyTorch(_ name: String) throws { try run(name) }
+
+    @Test(arguments: miniLMMultiVectorCases) func miniLMMultiVectorLossMatchesPyTorch(_ name: String) throws { try run(name) }
+
+    /// GradCache over token vectors: the same loss and gradients whatever the mini-batch, with and without dropout.
+    @Test(arguments: ["tiny_xtr_two_negatives", "tiny_colbert"]) func cachedTokenLossEqualsUncached(_ name: String) throws {
+        let c = try TrainingCase.named(name)
+        var results: [[Float]] = []
+        var losses: [Double] = []
+        for miniBatch in [nil, 1, 4] as [Int?] {
+            for dropout: Float in [0, 0.1] {
+                let model = try c.trainable()
+                model.zeroGradients()
+                let r = try model.accumulateGradients(c.batch, settings: c.settings(miniBatchSize: miniBatch, dropout: dropout), seed: 5)
+                losses.append(r.loss)
+                results.append(model.parameters.flatMap { Array(UnsafeBufferPointer(start: $0.gradients, count: $0.count)) })
+            }
+        }
+        for k in stride(from: 2, to: results.count, by: 2) {
+            for (a, b) in [(0, k), (1, k + 1)] {
+                #expect(abs(losses[a] - losses[b]) <= 1e-6 * abs(losses[a]))
+                var diff = 0.0, norm = 0.0
+                for (x, y) in zip(results[a], results[b]) { diff += Double(x - y) * Double(x - y); norm += Double(x) * Double(x) }
+                #expect(diff.squareRoot() <= 1e-5 * norm.squareRoot(), "\(name) mini-batch run \(k / 2): \(diff.squareRoot() / norm.squareRoot())")
+            }
+        }
+        #expect(losses[0] != losses[1])
+    }
 
     @Test func cachedLossEqualsUncachedLoss() throws {
         let c = try TrainingCase.named("tiny_mnrl_two_negatives")

@@ -1,8 +1,8 @@
 import Foundation
 import TesseraKernels
 
-/// A sentence-transformers `Dense` module: `y = activation(W x + b)` on the pooled sentence embedding, read from
-/// its folder (`config.json` with `in_features`, `out_features`, `bias`, `activation_function`, and the weights
+/// A sentence-transformers (or PyLate) `Dense` module: `y = activation(W x + b)` on the pooled sentence embedding, or on
+/// every token state when it comes before pooling (a multi-vector token head), read from its folder (`config.json` with `in_features`, `out_features`, `bias`, `activation_function`, and the weights
 /// `linear.weight` / `linear.bias` in `model.safetensors`).
 public struct DenseHead: Sendable {
     /// The activations sentence-transformers writes in `activation_function`, by their torch class name.
@@ -27,6 +27,8 @@ public struct DenseHead: Sendable {
     public let bias: FloatTensor?
     /// The module folder, relative to the model folder.
     public let path: String
+    /// `W` ready for Tessera's GEMM (packed where the packed kernel runs), for ``apply(rows:_:into:)``.
+    let linear: LinearWeights
 
     /// Reads the module at `folder/path`.
     public init(folder: String, path: String) throws(ModelError) {
@@ -45,6 +47,9 @@ public struct DenseHead: Sendable {
         guard let activation = Activation(rawValue: name) else {
             let known = Activation.allCases.map(\.rawValue).joined(separator: ", ")
             throw ModelError(.unsupported, "unsupported: activation_function \(name) in \(configPath) (supported: \(known))")
+        }
+        if o["use_residual"]?.boolValue == true {
+            throw ModelError(.unsupported, "unsupported: use_residual in \(configPath) (PyLate's residual Dense)")
         }
         let weightsPath = base + "/model.safetensors"
         guard FileManager.default.fileExists(atPath: weightsPath) else {
@@ -73,6 +78,7 @@ public struct DenseHead: Sendable {
         self.weight = weight
         self.bias = bias
         self.path = path
+        linear = LinearWeights(weight: weight.pointer, outputs: outputs, inputs: inputs, owner: file)
     }
 
     /// `out[outputs] = activation(W x + b)` for one vector `x[inputs]`, accumulated in double precision.
@@ -87,6 +93,18 @@ public struct DenseHead: Sendable {
             case .tanh: out[o] = Float(Foundation.tanh(sum))
             case .relu: out[o] = Float(max(sum, 0))
             }
+        }
+    }
+
+    /// `out[rows × outputs] = activation(x Wᵀ + b)` for `rows` vectors `x[rows × inputs]` (one single-precision GEMM on the
+    /// calling thread, the encoder's kernel: the token head of a multi-vector model). `workspace` is the GEMM's scratch.
+    public func apply(rows: Int, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, workspace: FloatBuffer) {
+        linear.apply(x, lda: inputs, rows: rows, bias: bias?.pointer, into: out, ldc: outputs, workspace: workspace)
+        let count = rows * outputs
+        switch activation {
+        case .identity: break
+        case .tanh: for i in 0..<count { out[i] = Foundation.tanh(out[i]) }
+        case .relu: for i in 0..<count { out[i] = max(out[i], 0) }
         }
     }
 }

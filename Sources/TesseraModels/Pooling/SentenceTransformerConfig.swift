@@ -15,6 +15,8 @@ public enum PoolingMode: String, Sendable, CaseIterable {
 ///
 /// Read from `modules.json`, the pooling module's `config.json` and `sentence_bert_config.json`. A folder
 /// without `modules.json` is a plain transformers model: mean pooling with L2 normalisation is assumed.
+/// `Dense` modules before any pooling act on every token: they are the token head of a multi-vector model (PyLate's
+/// layout: `Transformer` then `Dense`, no pooling).
 public struct SentenceTransformerConfig: Sendable, Equatable {
     /// The pooling the folder asks for.
     public var pooling: PoolingMode
@@ -24,13 +26,16 @@ public struct SentenceTransformerConfig: Sendable, Equatable {
     public var maxSeqLength: Int?
     /// The `Dense` modules after pooling, in order (their folders relative to the model folder).
     public var denseModules: [String]
+    /// The `Dense` modules before pooling, in order: applied to every token state (a multi-vector token head).
+    public var tokenModules: [String]
 
     /// Makes a configuration.
-    public init(pooling: PoolingMode, normalize: Bool, maxSeqLength: Int?, denseModules: [String] = []) {
+    public init(pooling: PoolingMode, normalize: Bool, maxSeqLength: Int?, denseModules: [String] = [], tokenModules: [String] = []) {
         self.pooling = pooling
         self.normalize = normalize
         self.maxSeqLength = maxSeqLength
         self.denseModules = denseModules
+        self.tokenModules = tokenModules
     }
 
     /// Reads the configuration of the folder at `folder`.
@@ -38,6 +43,7 @@ public struct SentenceTransformerConfig: Sendable, Equatable {
         var pooling = PoolingMode.mean
         var normalize = true
         var dense: [String] = []
+        var tokenModules: [String] = []
         var pooled = false
         let modulesPath = folder + "/modules.json"
         if FileManager.default.fileExists(atPath: modulesPath) {
@@ -56,10 +62,8 @@ public struct SentenceTransformerConfig: Sendable, Equatable {
                     pooling = try Self.readPooling(folder + "/" + path + "/config.json")
                     pooled = true
                 case "Dense":
-                    guard pooled, !normalize else {
-                        throw ModelError(.unsupported, "unsupported: a Dense module \(normalize ? "after Normalize" : "before Pooling") in \(modulesPath)")
-                    }
-                    dense.append(path)
+                    guard !normalize else { throw ModelError(.unsupported, "unsupported: a Dense module after Normalize in \(modulesPath)") }
+                    if pooled { dense.append(path) } else { tokenModules.append(path) }
                 case "Normalize":
                     normalize = true
                 default:
@@ -72,7 +76,7 @@ public struct SentenceTransformerConfig: Sendable, Equatable {
         if FileManager.default.fileExists(atPath: stConfig) {
             maxSeqLength = try Self.readJSON(stConfig).objectValue?["max_seq_length"]?.intValue
         }
-        self.init(pooling: pooling, normalize: normalize, maxSeqLength: maxSeqLength, denseModules: dense)
+        self.init(pooling: pooling, normalize: normalize, maxSeqLength: maxSeqLength, denseModules: dense, tokenModules: tokenModules)
     }
 
     static func readPooling(_ path: String) throws(ModelError) -> PoolingMode {

@@ -4,7 +4,7 @@ import TesseraIO
 /// A short identity of a model folder, recorded in indexes so that an index is never queried with
 /// another model.
 ///
-/// SHA-256 over `config.json`, `tokenizer.json`, the sentence-transformers pooling files, any `Dense` head, the size and
+/// SHA-256 over `config.json`, `tokenizer.json`, the sentence-transformers pooling files, any `Dense` head (pooled or token), the size and
 /// header of `model.safetensors` and 64 evenly spaced 64 KiB samples of its weights: cheap to compute
 /// (about 4 MiB read) and different for any fine-tune that changes the sampled weights.
 public enum ModelFingerprint {
@@ -12,9 +12,10 @@ public enum ModelFingerprint {
     public static func compute(folder: String) throws -> String {
         var hasher = SHA256()
         var names = ["config.json", "tokenizer.json", "modules.json", "1_Pooling/config.json", "sentence_bert_config.json"]
-        // Dense heads change every pooled vector: their configuration and (small) weights are hashed whole.
+        // Dense heads change every pooled (or, for a token head, every token) vector: their configuration and (small)
+        // weights are hashed whole.
         if let config = try? SentenceTransformerConfig(folder: folder) {
-            for path in config.denseModules { names += [path + "/config.json", path + "/model.safetensors"] }
+            for path in config.denseModules + config.tokenModules { names += [path + "/config.json", path + "/model.safetensors"] }
         }
         for name in names {
             let path = folder + "/" + name

@@ -33,8 +33,10 @@ public final class TrainableBert: @unchecked Sendable {
     let layers: [TrainableLayer]
     /// The `Dense` heads applied in order to the pooled embedding.
     public let heads: [TrainableDense]
-    /// Every trainable tensor under its checkpoint name, in checkpoint order: the encoder's, then each head's
-    /// (`<module path>/linear.weight`, ...).
+    /// The token head: `Dense` modules applied in order to every token state (a multi-vector model's projection).
+    public let tokenHeads: [TrainableDense]
+    /// Every trainable tensor under its checkpoint name, in checkpoint order: the encoder's, then each head's and each
+    /// token head's (`<module path>/linear.weight`, ...).
     public let parameters: [Parameter]
     /// Memory of activations and their gradients, reused from step to step.
     let pool = MatrixPool()
@@ -42,8 +44,15 @@ public final class TrainableBert: @unchecked Sendable {
     /// Width of the embedding the loss sees (after the heads).
     public var embeddingWidth: Int { heads.last?.outputs ?? config.hiddenSize }
 
-    /// Copies `weights` (and `heads`) into trainable tensors.
-    public init(weights: BertWeights, heads: [DenseHead] = []) throws {
+    /// Width of the token vectors a multi-vector loss sees (after the token head).
+    public var tokenWidth: Int { tokenHeads.last?.outputs ?? config.hiddenSize }
+
+    /// Every module folder with trainable weights (pooled heads, then the token head).
+    public var modules: [TrainableDense] { heads + tokenHeads }
+
+    /// Copies `weights`, `heads` and `tokenHeads` into trainable tensors; `newTokenHead` appends a freshly initialised
+    /// token projection after them.
+    public init(weights: BertWeights, heads: [DenseHead] = [], tokenHeads: [DenseHead] = [], newTokenHead: TrainableDense? = nil) throws {
         let config = weights.config
         self.config = config
         func copy(_ name: String) throws -> TrainableTensor {
@@ -100,15 +109,20 @@ public final class TrainableBert: @unchecked Sendable {
             ]
         }
         self.layers = layers
-        var width = h
-        for head in heads {
-            guard head.inputs == width else {
-                throw TrainingError(.invalidModel, "\(head.path): in_features \(head.inputs), but its input is \(width) wide")
+        let pooledHeads = heads.map(TrainableDense.init)
+        let tokenModules = tokenHeads.map(TrainableDense.init) + (newTokenHead.map { [$0] } ?? [])
+        for chain in [pooledHeads, tokenModules] {
+            var width = h
+            for head in chain {
+                guard head.inputs == width else {
+                    throw TrainingError(.invalidModel, "\(head.path): in_features \(head.inputs), but its input is \(width) wide")
+                }
+                width = head.outputs
             }
-            width = head.outputs
         }
-        self.heads = heads.map(TrainableDense.init)
-        self.parameters = parameters + self.heads.flatMap(\.parameters)
+        self.heads = pooledHeads
+        self.tokenHeads = tokenModules
+        self.parameters = parameters + (pooledHeads + tokenModules).flatMap(\.parameters)
     }
 
     /// Sets every gradient to zero.

@@ -2,7 +2,8 @@ import Foundation
 import TesseraKernels
 import TesseraModels
 
-/// A sentence-transformers `Dense` module being trained: `y = activation(x Wᵀ + b)` on pooled embeddings.
+/// A sentence-transformers `Dense` module being trained: `y = activation(x Wᵀ + b)` on pooled embeddings, or on every
+/// token state for a multi-vector token head (PyLate's projection).
 ///
 /// Its parameters are named `<module path>/linear.weight` and `<module path>/linear.bias`: the checkpoint writes
 /// them to `<module path>/model.safetensors` as `linear.weight` / `linear.bias`, where sentence-transformers reads them.
@@ -33,6 +34,27 @@ public final class TrainableDense: @unchecked Sendable {
         }
     }
 
+    /// A new linear head without bias (a multi-vector token projection), initialised as `torch.nn.Linear` is (and so as
+    /// PyLate initialises a new ColBERT model's projection): every weight uniform in ±1/√inputs, drawn from one SplitMix64
+    /// stream seeded with `seed`, row-major.
+    public init(path: String, inputs: Int, outputs: Int, seed: UInt64) {
+        self.path = path
+        activation = .identity
+        var rng = SplitMix64(seed: seed)
+        let bound = 1 / Double(inputs).squareRoot()
+        let values = (0..<(inputs * outputs)).map { _ in Float(bound * (2 * (Double(rng.next() >> 11) * 0x1p-53) - 1)) }
+        weight = TrainableTensor(value: Matrix(shape: [outputs, inputs], values: values))
+        bias = TrainableTensor(value: Matrix(shape: [outputs], values: [Float](repeating: 0, count: outputs)))
+        hasBias = false
+    }
+
+    /// The module's `config.json`, as sentence-transformers and PyLate write it.
+    public var configJSON: String {
+        """
+        {"in_features": \(inputs), "out_features": \(outputs), "bias": \(hasBias), "activation_function": "\(activation.rawValue)"}
+        """
+    }
+
     /// The trainable tensors, weight first.
     public var parameters: [Parameter] {
         [weight.parameter(path + "/" + Self.weightName)] + (hasBias ? [bias.parameter(path + "/" + Self.biasName)] : [])
@@ -47,36 +69,50 @@ public final class TrainableDense: @unchecked Sendable {
         x.withUnsafeBufferPointer { xs in
             y.withUnsafeMutableBufferPointer { ys in
                 guard let xp = xs.baseAddress, let yp = ys.baseAddress else { return }
-                TrainingOps.linear(xp, rows: rows, weight: weight.value, bias: bias.value, into: yp, threads: threads)
-                switch activation {
-                case .identity: break
-                case .tanh: for i in 0..<(rows * outputs) { yp[i] = tanhf(yp[i]) }
-                case .relu: for i in 0..<(rows * outputs) { yp[i] = max(yp[i], 0) }
-                }
+                forward(xp, rows: rows, into: yp, threads: threads)
             }
         }
         return y
+    }
+
+    /// `y[rows × outputs]` for `x[rows × inputs]`, in place.
+    func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, threads: Int) {
+        TrainingOps.linear(x, rows: rows, weight: weight.value, bias: bias.value, into: y, threads: threads)
+        switch activation {
+        case .identity: break
+        case .tanh: for i in 0..<(rows * outputs) { y[i] = tanhf(y[i]) }
+        case .relu: for i in 0..<(rows * outputs) { y[i] = max(y[i], 0) }
+        }
     }
 
     /// Backward of ``forward(_:rows:threads:)`` given its input `x`, its output `y` and `dy`: adds to the weight and
     /// bias gradients and returns `dx`.
     func backward(_ dy: [Float], input x: [Float], output y: [Float], rows: Int, threads: Int) -> [Float] {
         var du = dy
-        switch activation {
-        case .identity: break
-        case .tanh: for i in du.indices { du[i] *= 1 - y[i] * y[i] }
-        case .relu: for i in du.indices where y[i] <= 0 { du[i] = 0 }
-        }
         var dx = [Float](repeating: 0, count: rows * inputs)
-        du.withUnsafeBufferPointer { d in
+        du.withUnsafeMutableBufferPointer { d in
             x.withUnsafeBufferPointer { xs in
-                dx.withUnsafeMutableBufferPointer { out in
-                    guard let dp = d.baseAddress, let xp = xs.baseAddress, let op = out.baseAddress else { return }
-                    TrainingOps.linearBackward(dp, x: xp, rows: rows, weight: weight, bias: bias, dx: op, accumulate: false,
-                                               threads: threads)
+                y.withUnsafeBufferPointer { ys in
+                    dx.withUnsafeMutableBufferPointer { out in
+                        guard let dp = d.baseAddress, let xp = xs.baseAddress, let yp = ys.baseAddress, let op = out.baseAddress else { return }
+                        backward(dp, input: xp, output: yp, rows: rows, into: op, threads: threads)
+                    }
                 }
             }
         }
         return dx
+    }
+
+    /// Backward in place: `dy` (overwritten) is the gradient of the output `y` of input `x`; adds to the weight and bias
+    /// gradients and writes `dx[rows × inputs]`.
+    func backward(_ dy: UnsafeMutablePointer<Float>, input x: UnsafePointer<Float>, output y: UnsafePointer<Float>, rows: Int,
+                  into dx: UnsafeMutablePointer<Float>, threads: Int) {
+        let count = rows * outputs
+        switch activation {
+        case .identity: break
+        case .tanh: for i in 0..<count { dy[i] *= 1 - y[i] * y[i] }
+        case .relu: for i in 0..<count where y[i] <= 0 { dy[i] = 0 }
+        }
+        TrainingOps.linearBackward(dy, x: x, rows: rows, weight: weight, bias: bias, dx: dx, accumulate: false, threads: threads)
     }
 }

@@ -34,8 +34,59 @@ struct CheckpointState: Codable {
 /// `trainer_state.json`.
 struct CheckpointStore {
     let folder: String
+    var layout = Layout()
     static let prefix = "checkpoint-"
     static let stateFile = "trainer_state.json"
+
+    /// What a model folder written by the run holds besides the weights: the source's files, or (for a model that gets
+    /// a new token head) a PyLate layout of its own.
+    struct Layout {
+        /// The module folder of a new token head, as PyLate names it.
+        static let tokenHeadPath = "1_Dense"
+        /// Files written after the source's (relative path, bytes), replacing any of the same name.
+        var files: [(path: String, bytes: [UInt8])] = []
+        /// Whether the source's module folders (1_Pooling, 2_Normalize, ...) are copied.
+        var keepsSourceModules = true
+
+        /// A multi-vector model made from a single-vector one: `modules.json` = Transformer + the token head `head`
+        /// (PyLate's Dense), its `config.json`, and `config_sentence_transformers.json` with PyLate's keys (no markers,
+        /// no query expansion, no skiplist, the run's token budgets), so that PyLate and Tessera load it alike.
+        static func multiVector(source: String, head: TrainableDense, configuration: TrainingConfiguration) throws -> Layout {
+            let modules = """
+            [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"}, \
+            {"idx": 1, "name": "1", "path": "\(head.path)", "type": "pylate.models.Dense.Dense"}]
+
+            """
+            var settings = JSONObject()
+            let path = source + "/config_sentence_transformers.json"
+            if let bytes = FileManager.default.contents(atPath: path) {
+                guard let object = (try? JSONValue.parse([UInt8](bytes)))?.objectValue else {
+                    throw TrainingError(.invalidModel, "\(path): not a JSON object")
+                }
+                settings = object
+            }
+            let keys = TokenMarkers.pyLateKeys(queryLength: configuration.queryMaxLength, documentLength: configuration.maxLength)
+            settings.entries.removeAll { entry in keys.contains { $0.key == entry.key } }
+            settings.entries += keys
+            var config = JSONWriter.encode(.object(settings))
+            config.append(0x0A)
+            return Layout(files: [("modules.json", Array(modules.utf8)), (head.path + "/config.json", Array((head.configJSON + "\n").utf8)),
+                                  ("config_sentence_transformers.json", config)],
+                          keepsSourceModules: false)
+        }
+
+        /// Writes the layout's files into `destination`.
+        func write(into destination: String) throws {
+            for (path, bytes) in files {
+                let target = destination + "/" + path
+                try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
+                                                        withIntermediateDirectories: true)
+                let file = try AtomicFile(destination: target)
+                try file.write(bytes)
+                try file.commit()
+            }
+        }
+    }
 
     /// Creates the output folder if needed and removes temporary folders left by interrupted writes.
     func prepare() throws {
@@ -66,13 +117,14 @@ struct CheckpointStore {
         try? FileManager.default.removeItem(atPath: temporary)
         do {
             try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
-            try Self.copyModelFiles(from: source, to: temporary)
+            try Self.copyModelFiles(from: source, to: temporary, modules: layout.keepsSourceModules)
+            try layout.write(into: temporary)
             let entries = model.parameters.filter { Self.module(of: $0.name) == nil }.map { SafeTensorsWriter.Entry(
                 name: $0.name, shape: $0.shape, values: UnsafeBufferPointer(start: $0.values, count: $0.count)) }
                 + untouched.map { SafeTensorsWriter.Entry(name: $0.name, shape: $0.tensor.shape,
                                                           values: UnsafeBufferPointer(start: $0.tensor.pointer, count: $0.tensor.count)) }
             try withExtendedLifetime(untouched) { try SafeTensorsWriter.write(entries, to: temporary + "/model.safetensors") }
-            for head in model.heads {
+            for head in model.modules {
                 try FileManager.default.createDirectory(atPath: temporary + "/" + head.path, withIntermediateDirectories: true)
                 let tensors = head.parameters.map { SafeTensorsWriter.Entry(
                     name: Self.module(of: $0.name)?.tensor ?? $0.name, shape: $0.shape,
@@ -150,7 +202,8 @@ struct CheckpointStore {
     /// module folders in `modules`), the source's other model files and a model card.
     func publish(step: Int, source: String, modules: [String], card: String) throws {
         let checkpoint = folder + "/" + Self.prefix + String(step)
-        try Self.copyModelFiles(from: source, to: folder)
+        try Self.copyModelFiles(from: source, to: folder, modules: layout.keepsSourceModules)
+        try layout.write(into: folder)
         do {
             for path in [""] + modules.map({ "/" + $0 }) {
                 let weights = try MappedFile(path: checkpoint + path + "/model.safetensors")
@@ -166,8 +219,9 @@ struct CheckpointStore {
         }
     }
 
-    /// Copies the files of a sentence-transformers folder that are not weights (configuration, tokenizer, pooling).
-    static func copyModelFiles(from source: String, to destination: String) throws {
+    /// Copies the files of a sentence-transformers folder that are not weights (configuration, tokenizer and, with
+    /// `modules`, the module folders such as pooling).
+    static func copyModelFiles(from source: String, to destination: String, modules: Bool = true) throws {
         let fm = FileManager.default
         let skipped: Set<String> = ["model.safetensors", "pytorch_model.bin", "README.md", "optimizer.safetensors", stateFile]
         for name in try fm.contentsOfDirectory(atPath: source) where !skipped.contains(name) && !name.hasPrefix(".") {
@@ -175,7 +229,7 @@ struct CheckpointStore {
             guard fm.fileExists(atPath: source + "/" + name, isDirectory: &isDir) else { continue }
             if isDir.boolValue {
                 // Module folders (1_Pooling, 2_Normalize); not checkpoints, ONNX or other exports.
-                guard name.first?.isNumber == true else { continue }
+                guard modules, name.first?.isNumber == true else { continue }
                 try fm.createDirectory(atPath: destination + "/" + name, withIntermediateDirectories: true)
                 try copyModelFiles(from: source + "/" + name, to: destination + "/" + name)
             } else if name.hasSuffix(".json") || name.hasSuffix(".txt") || name.hasSuffix(".model") {

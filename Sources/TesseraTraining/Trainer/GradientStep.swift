@@ -3,8 +3,11 @@ import TesseraModels
 
 /// How one batch's loss and gradients are computed.
 public struct GradientSettings: Sendable, Equatable {
-    /// The loss (a single width is the plain loss).
+    /// The loss of pooled embeddings (a single width is the plain loss).
     public var loss: MatryoshkaLoss
+    /// A multi-vector loss: when set, the batch is scored token by token (through the token head) and `loss` and
+    /// `pooling` are not used.
+    public var tokenLoss: MultiVectorLoss?
     /// Mean or CLS pooling of the token states.
     public var pooling: PoolingMode
     /// GradCache: encode at most this many sequences at a time, first without keeping activations to get every
@@ -29,6 +32,14 @@ public struct GradientSettings: Sendable, Equatable {
         self.recompute = recompute
         self.threads = threads
     }
+
+    /// Settings of a multi-vector loss.
+    public init(tokenLoss: MultiVectorLoss, miniBatchSize: Int? = nil, dropout: Float = 0, recompute: Bool = false,
+                threads: Int = Parallel.availableCores) {
+        self.init(loss: MatryoshkaLoss(loss: .mnrl, dimensions: []), miniBatchSize: miniBatchSize, dropout: dropout,
+                  recompute: recompute, threads: threads)
+        self.tokenLoss = tokenLoss
+    }
 }
 
 /// What one gradient computation measured.
@@ -45,6 +56,9 @@ extension TrainableBert {
     /// Adds the gradient of `settings.loss` on `batch` to every parameter (call ``zeroGradients()`` first) and returns
     /// the loss. `seed` fixes the dropout masks (the same for both passes of a cached computation).
     public func accumulateGradients(_ batch: ContrastiveBatch, settings: GradientSettings, seed: UInt64) throws -> GradientReport {
+        if let tokenLoss = settings.tokenLoss {
+            return try accumulateTokenGradients(batch, loss: tokenLoss, settings: settings, seed: seed)
+        }
         let rows = batch.rows
         let h = config.hiddenSize
         let chunk = max(1, settings.miniBatchSize ?? rows.count)

@@ -4,12 +4,17 @@ import Foundation
 /// whose configuration differs (except the thread count, which is recorded but may change, losing only
 /// bit-exactness).
 public struct TrainingConfiguration: Codable, Sendable, Equatable {
-    /// `mnrl` or `gecko`.
+    /// `mnrl` or `gecko` (pooled embeddings), `colbert` or `xtr` (token vectors).
     public var loss: String
     /// MNRL's cosine scale.
     public var scale: Double = 20
-    /// Gecko's temperature τ.
+    /// The temperature τ of Gecko's loss (default 0.05) and of the multi-vector losses (ColBERT 1, as PyLate's
+    /// `Contrastive`; XTR 0.05).
     public var temperature: Double = 0.05
+    /// XTR's k_train: the document tokens of the batch each query token keeps (nil: 128).
+    public var kTrain: Int?
+    /// Width of a new token head (a model without one gets a projection to this many dimensions; nil: 128).
+    public var tokenDimension: Int?
     /// Matryoshka widths (empty: the model's full width only).
     public var matryoshkaDimensions: [Int] = []
     /// One weight per Matryoshka width (empty: 1 each).
@@ -52,7 +57,28 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var dataChecksum: String = ""
 
     /// Makes a configuration for `loss` with the defaults.
-    public init(loss: String) { self.loss = loss }
+    public init(loss: String) {
+        self.loss = loss
+        if loss == "colbert" { temperature = 1 }
+    }
+
+    /// Whether the loss scores token vectors.
+    public var isMultiVector: Bool { ["colbert", "xtr"].contains(loss) }
+
+    /// The default of ``kTrain``.
+    public static let defaultKTrain = 128
+    /// The default of ``tokenDimension``.
+    public static let defaultTokenDimension = 128
+
+    /// The multi-vector loss this configuration trains with (nil for a pooled loss).
+    public func multiVectorLoss() throws(TrainingError) -> MultiVectorLoss? {
+        guard isMultiVector else { return nil }
+        guard temperature > 0, temperature.isFinite else { throw TrainingError(.invalidArgument, "--temperature must be positive") }
+        if loss == "colbert" { return MultiVectorLoss(score: .colbert, temperature: temperature) }
+        let k = kTrain ?? Self.defaultKTrain
+        guard k >= 1 else { throw TrainingError(.invalidArgument, "--k-train must be at least 1") }
+        return MultiVectorLoss(score: .xtr(kTrain: k), temperature: temperature)
+    }
 
     /// The loss this configuration trains with at the model's `width`.
     public func matryoshkaLoss(width: Int) throws(TrainingError) -> MatryoshkaLoss {
@@ -62,7 +88,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case "gecko":
             guard temperature > 0 else { throw TrainingError(.invalidArgument, "--temperature must be positive") }
             base = .gecko(temperature: temperature)
-        default: throw TrainingError(.invalidArgument, "unknown loss \(loss) (mnrl or gecko)")
+        case "colbert", "xtr": throw TrainingError(.invalidArgument, "\(loss) scores token vectors: it has no pooled loss")
+        default: throw TrainingError(.invalidArgument, "unknown loss \(loss) (mnrl, gecko, colbert or xtr)")
         }
         let dims = matryoshkaDimensions.isEmpty ? [width] : matryoshkaDimensions
         for d in dims where d < 1 || d > width {
@@ -87,5 +114,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         if let n = negatives, n < 0 { throw TrainingError(.invalidArgument, "--negatives must be ≥ 0") }
         if let c = checkpointEvery, c < 1 { throw TrainingError(.invalidArgument, "--checkpoint-every must be at least 1") }
         guard maxGradNorm > 0 else { throw TrainingError(.invalidArgument, "--max-grad-norm must be positive") }
+        if let k = kTrain, k < 1 { throw TrainingError(.invalidArgument, "--k-train must be at least 1") }
+        if let d = tokenDimension, d < 1 { throw TrainingError(.invalidArgument, "--dim must be at least 1") }
+        if isMultiVector && !matryoshkaDimensions.isEmpty {
+            throw TrainingError(.invalidArgument, "--mrl-dims applies to pooled losses (mnrl, gecko), not to \(loss)")
+        }
     }
 }

@@ -61,7 +61,12 @@ public final class TrainingRun {
     let tokenized: [(query: EncoderInput, positive: EncoderInput, negatives: [EncoderInput])]
     let negatives: Int
     let dropout: Float
-    let loss: MatryoshkaLoss
+    /// The pooled loss (nil for a multi-vector loss).
+    let loss: MatryoshkaLoss?
+    /// The multi-vector loss (nil for a pooled loss).
+    let tokenLoss: MultiVectorLoss?
+    /// Files the output folder and checkpoints get besides the source's (a new token head's module layout).
+    let layout: CheckpointStore.Layout
     /// Float tensors of the source checkpoint that training does not touch (BERT's pooler), written back unchanged so
     /// that the output folder loads in transformers without freshly initialised weights.
     let untouched: [(name: String, tensor: FloatTensor)]
@@ -77,11 +82,32 @@ public final class TrainingRun {
         try configuration.validate()
         var configuration = configuration
         let model = try EmbeddingModel(folder: modelFolder)
-        guard model.pipeline.pooling != .max else { throw TrainingError(.invalidModel, "\(modelFolder): max pooling cannot be trained") }
         let config = model.encoder.config
         let file = try SafeTensorsFile(path: modelFolder + "/model.safetensors")
         let weights = try BertWeights(file: file, config: config)
-        trainable = try TrainableBert(weights: weights, heads: model.heads)
+        if configuration.isMultiVector {
+            guard !model.markers.isActive else {
+                throw TrainingError(.invalidModel, "\(modelFolder): ColBERT marker tokens and query expansion are not supported yet (config_sentence_transformers.json)")
+            }
+            let width = configuration.tokenDimension ?? TrainingConfiguration.defaultTokenDimension
+            if model.tokenHeads.isEmpty {
+                // A model without a token head gets PyLate's: a bias-free linear projection in module folder 1_Dense.
+                let head = TrainableDense(path: CheckpointStore.Layout.tokenHeadPath, inputs: config.hiddenSize, outputs: width,
+                                          seed: configuration.seed ^ 0x746F_6B65_6E68_6561)
+                trainable = try TrainableBert(weights: weights, newTokenHead: head)
+                layout = try CheckpointStore.Layout.multiVector(source: modelFolder, head: head, configuration: configuration)
+            } else {
+                if let asked = configuration.tokenDimension, asked != model.tokenDimension {
+                    throw TrainingError(.invalidModel, "\(modelFolder) has a token head of \(model.tokenDimension) dimensions; --dim \(asked) differs")
+                }
+                trainable = try TrainableBert(weights: weights, tokenHeads: model.tokenHeads)
+                layout = CheckpointStore.Layout()
+            }
+        } else {
+            guard model.pipeline.pooling != .max else { throw TrainingError(.invalidModel, "\(modelFolder): max pooling cannot be trained") }
+            trainable = try TrainableBert(weights: weights, heads: model.heads)
+            layout = CheckpointStore.Layout()
+        }
         let trained = Set(BertTensorNames.all(config).map(\.name))
         var untouched: [(name: String, tensor: FloatTensor)] = []
         for name in file.tensors.keys.sorted() {
@@ -122,7 +148,8 @@ public final class TrainingRun {
         }
         self.tokenized = tokenized
         dropout = try configuration.dropout ?? Self.hiddenDropout(modelFolder + "/config.json")
-        loss = try configuration.matryoshkaLoss(width: trainable.embeddingWidth)
+        tokenLoss = try configuration.multiVectorLoss()
+        loss = tokenLoss == nil ? try configuration.matryoshkaLoss(width: trainable.embeddingWidth) : nil
         configuration.modelFingerprint = try ModelFingerprint.compute(folder: modelFolder)
         configuration.dataChecksum = try Self.checksum(data)
         self.configuration = configuration
@@ -167,15 +194,19 @@ public final class TrainingRun {
 
     /// The gradient settings of every step.
     var gradientSettings: GradientSettings {
-        GradientSettings(loss: loss, pooling: model.pipeline.pooling, miniBatchSize: configuration.miniBatchSize,
-                         dropout: dropout, recompute: recompute, threads: threads)
+        if let tokenLoss {
+            return GradientSettings(tokenLoss: tokenLoss, miniBatchSize: configuration.miniBatchSize, dropout: dropout,
+                                    recompute: recompute, threads: threads)
+        }
+        return GradientSettings(loss: loss ?? MatryoshkaLoss(loss: .mnrl, dimensions: []), pooling: model.pipeline.pooling,
+                                miniBatchSize: configuration.miniBatchSize, dropout: dropout, recompute: recompute, threads: threads)
     }
 
     /// Runs (or, with `resume`, continues) the training. `evaluate` scores a checkpoint's model folder (higher is
     /// better); the output folder then keeps the best checkpoint's weights.
     public func run(resume: Bool = false, evaluate: ((String) throws -> Double)? = nil,
                     progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingSummary {
-        let store = CheckpointStore(folder: output)
+        let store = CheckpointStore(folder: output, layout: layout)
         try store.prepare()
         let optimizer = AdamW(parameters: trainable.parameters,
                               settings: AdamWSettings(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay))
@@ -238,7 +269,7 @@ public final class TrainingRun {
             }
         }
         let kept = evaluations.max { $0.score < $1.score || ($0.score == $1.score && $0.step > $1.step) }?.step ?? totalSteps
-        try store.publish(step: kept, source: modelFolder, modules: trainable.heads.map(\.path), card: modelCard(kept: kept, evaluations: evaluations))
+        try store.publish(step: kept, source: modelFolder, modules: trainable.modules.map(\.path), card: modelCard(kept: kept, evaluations: evaluations))
         let seconds = Date().timeIntervalSince(began) - evaluating
         return TrainingSummary(steps: totalSteps, stepsRun: totalSteps - start, batchSize: configuration.batchSize, losses: losses,
                                seconds: seconds, examplesPerSecond: Double(examplesSeen) / max(seconds, 1e-9),

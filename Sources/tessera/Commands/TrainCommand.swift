@@ -11,11 +11,12 @@ import TesseraTraining
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Fine-tune a sentence-embedding model on query/positive(/negatives) JSON lines (MNRL or Gecko loss).",
+        abstract: "Fine-tune an embedding model on query/positive(/negatives) JSON lines (MNRL, Gecko, ColBERT or XTR loss).",
         discussion: """
         Training lines: {"query": ..., "positive": ..., "negatives": [...], "task": ...}; negatives and task are optional \
-        and a document may be {"title": ..., "text": ...}. The output folder is a sentence-transformers model folder; \
-        checkpoints go to <out>/checkpoint-<step>/ and --resume continues from the latest one bit-exactly.
+        and a document may be {"title": ..., "text": ...}. The output folder is a sentence-transformers model folder (for \
+        colbert and xtr a PyLate one: the encoder plus a token head in 1_Dense); checkpoints go to <out>/checkpoint-<step>/ \
+        and --resume continues from the latest one bit-exactly.
         """
     )
 
@@ -25,14 +26,18 @@ struct TrainCommand: ParsableCommand {
     var data: String
     @Option(name: .long, help: "Output folder.")
     var out: String
-    @Option(name: .long, help: "mnrl (in-batch softmax, cosine × scale) or gecko (PAPERS.md §1).")
+    @Option(name: .long, help: "mnrl (in-batch softmax, cosine × scale), gecko (PAPERS.md §1), colbert (MaxSim over token vectors) or xtr (PAPERS.md §2).")
     var loss: String = "mnrl"
     @Option(name: .long, help: "Matryoshka widths, comma-separated (e.g. 384,256,128).")
     var mrlDims: String?
     @Option(name: .long, help: "Matryoshka weights, comma-separated (default 1 each).")
     var mrlWeights: String?
-    @Option(name: .long, help: "Gecko's temperature τ.")
-    var temperature: Double = 0.05
+    @Option(name: .long, help: "Softmax temperature τ of gecko, colbert and xtr (defaults 0.05, 1 and 0.05).")
+    var temperature: Double?
+    @Option(name: .long, help: "colbert / xtr: width of the token head a model without one gets (default 128).")
+    var dim: Int?
+    @Option(name: .long, help: "xtr: document tokens of the batch each query token retrieves (k_train, default 128).")
+    var kTrain: Int?
     @Option(name: .long, help: "MNRL's cosine scale.")
     var scale: Double = 20
     @Option(name: .long, help: "Examples per batch.")
@@ -67,7 +72,7 @@ struct TrainCommand: ParsableCommand {
     var format: String = "plain"
     @Option(name: .long, help: "Steps between checkpoints (default: once per epoch).")
     var checkpointEvery: Int?
-    @Option(name: .long, help: "BEIR folder to score nDCG@10 on at every checkpoint (the output keeps the best).")
+    @Option(name: .long, help: "BEIR folder to score nDCG@10 on at every checkpoint (the output keeps the best): exact dense retrieval, or for colbert and xtr the WARP engine's xtr search.")
     var eval: String?
     @Option(name: .long, help: "Qrels split of --eval.")
     var evalSplit: String = "dev"
@@ -85,7 +90,9 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if InputFormat(rawValue: format) == nil { throw ValidationError("--format must be plain or gecko") }
-        if !["mnrl", "gecko"].contains(loss) { throw ValidationError("--loss must be mnrl or gecko") }
+        if !["mnrl", "gecko", "colbert", "xtr"].contains(loss) { throw ValidationError("--loss must be mnrl, gecko, colbert or xtr") }
+        if kTrain != nil && loss != "xtr" { throw ValidationError("--k-train applies to --loss xtr") }
+        if dim != nil && !["colbert", "xtr"].contains(loss) { throw ValidationError("--dim applies to --loss colbert and xtr (use --mrl-dims for pooled losses)") }
         _ = try parseList(mrlDims, Int.init, "--mrl-dims")
         _ = try parseList(mrlWeights, Double.init, "--mrl-weights")
     }
@@ -102,7 +109,9 @@ struct TrainCommand: ParsableCommand {
         get throws {
             var c = TrainingConfiguration(loss: loss)
             c.scale = scale
-            c.temperature = temperature
+            if let temperature { c.temperature = temperature }
+            c.kTrain = kTrain
+            c.tokenDimension = dim
             c.matryoshkaDimensions = try parseList(mrlDims, Int.init, "--mrl-dims")
             c.matryoshkaWeights = try parseList(mrlWeights, Double.init, "--mrl-weights")
             c.batchSize = batchSize
@@ -132,9 +141,12 @@ struct TrainCommand: ParsableCommand {
         var evaluate: ((String) throws -> Double)? = nil
         if let eval {
             let dataset = try BEIRDataset.load(folder: eval, split: evalSplit)
-            let evaluation = DenseEvaluation(dataset: dataset, threads: threads, maxLength: maxLength)
+            let dense = DenseEvaluation(dataset: dataset, threads: threads, maxLength: maxLength)
+            let tokens = TokenEvaluation(dataset: dataset, corpus: eval + "/corpus.jsonl", threads: threads, maxLength: maxLength,
+                                         queryMaxLength: queryMaxLength, scratch: out)
+            let multiVector = run.configuration.isMultiVector
             evaluate = { checkpoint in
-                let score = try evaluation.evaluate(model: checkpoint)[0].ndcg10
+                let score = multiVector ? try tokens.evaluate(model: checkpoint).ndcg10 : try dense.evaluate(model: checkpoint)[0].ndcg10
                 if !quiet { printError("\r\u{1B}[K\(URL(fileURLWithPath: checkpoint).lastPathComponent): nDCG@10 \(String(format: "%.4f", score)) on \(evalSplit)") }
                 return score
             }

@@ -18,7 +18,8 @@ struct DenseEvaluation {
         let model = try EmbeddingModel(folder: folder)
         let full = model.dimension
         let documents = try model.embed((0..<dataset.corpus.count).map(dataset.corpus.encodedText),
-                                        options: EmbedOptions(maxLength: maxLength, threads: threads))
+                                        options: EmbedOptions(maxLength: maxLength.map { min($0, model.encoder.config.maxPositions) },
+                                                              threads: threads))
         let ids = dataset.judgedQueryIDs
         let queries = try model.embed(ids.compactMap(dataset.queries.text(of:)), options: EmbedOptions(threads: threads))
         return try dimensions.map { dimension in

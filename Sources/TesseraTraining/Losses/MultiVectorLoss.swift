@@ -1,0 +1,115 @@
+import Foundation
+import TesseraKernels
+
+/// How a multi-vector model scores a query against a document during training (PAPERS.md §2).
+public enum MultiVectorScore: Sendable, Equatable {
+    /// ColBERT's late interaction: `Σ_i max_j P_ij` over every token of the document.
+    case colbert
+    /// XTR's training score: for each query token only its `kTrain` best-scoring tokens over ALL documents of the batch
+    /// count (Â), `(1/Z) Σ_i max_j Â_ij P_ij`, Z the number of query tokens that retrieved a token of that document
+    /// (clipped below at ``MultiVectorLoss/zFloor``).
+    case xtr(kTrain: Int)
+}
+
+/// A contrastive loss over token vectors: for each query, softmax cross-entropy of `score / temperature` over every
+/// document of the batch (all positives and all hard negatives, as sentence-transformers' MNRL and PyLate's
+/// `Contrastive` do), the label being the query's own positive; mean over queries.
+///
+/// Rows are laid out as ``ContrastiveBatch/rows``: the B queries, the B positives, then each query's N negatives. Row r
+/// owns token vectors `offsets[r] ..< offsets[r + 1]` (unit vectors, `width` wide).
+public struct MultiVectorLoss: Sendable, Equatable {
+    /// The score.
+    public var score: MultiVectorScore
+    /// The softmax temperature.
+    public var temperature: Double
+
+    /// Z's floor in the XTR score: a document none of whose tokens was retrieved scores 0.
+    public static let zFloor = 1e-3
+
+    /// Makes a loss.
+    public init(score: MultiVectorScore, temperature: Double) {
+        self.score = score
+        self.temperature = temperature
+    }
+
+    /// The loss of the batch and its gradient with respect to every token vector (same layout as `vectors`).
+    public func evaluate(_ vectors: UnsafePointer<Float>, offsets: [Int], width d: Int, queries b: Int, negatives: Int,
+                         threads: Int = 1) throws(TrainingError) -> (loss: Double, gradient: [Float]) {
+        let rows = 2 * b + b * negatives
+        guard b >= 1, offsets.count == rows + 1, d >= 1 else {
+            throw TrainingError(.invalidArgument, "multi-vector loss got \(offsets.count - 1) rows, expected \(rows)")
+        }
+        guard temperature > 0, temperature.isFinite else { throw TrainingError(.invalidArgument, "the temperature must be positive") }
+        if case .xtr(let k) = score, k < 1 { throw TrainingError(.invalidArgument, "--k-train must be at least 1") }
+        let queryTokens = offsets[b], documentTokens = offsets[rows] - offsets[b]
+        let documents = rows - b
+        // P = Q Dᵀ: every query token against every document token of the batch.
+        var p = [Float](repeating: 0, count: queryTokens * documentTokens)
+        p.withUnsafeMutableBufferPointer { out in
+            guard let c = out.baseAddress else { return }
+            BLAS.sgemm(transB: true, m: queryTokens, n: documentTokens, k: d, a: vectors, lda: d, b: vectors + offsets[b] * d, ldb: d,
+                       c: c, ldc: documentTokens, threads: threads)
+        }
+        // Per query token: which document tokens count (XTR: its batch-wide top k_train; ColBERT: all).
+        var retrieved: [Float] = []
+        if case .xtr(let k) = score {
+            retrieved = (0..<queryTokens).map { a in Self.kthLargest(p[(a * documentTokens)..<((a + 1) * documentTokens)], k: min(k, documentTokens)) }
+        }
+        // Per (query, document): the score, and for each query token the document token it aligned to (or -1) with
+        // the weight d score / d P of that alignment.
+        var total = 0.0
+        var gradientP: [(row: Int, column: Int, value: Double)] = []
+        for i in 0..<b {
+            var logits = [Double](repeating: 0, count: documents)
+            var alignments = [[(token: Int, column: Int)]](repeating: [], count: documents)
+            var scales = [Double](repeating: 1, count: documents)
+            for c in 0..<documents {
+                let first = offsets[b + c] - offsets[b], last = offsets[b + c + 1] - offsets[b]
+                var sum = 0.0, z = 0
+                for a in offsets[i]..<offsets[i + 1] {
+                    let row = a * documentTokens
+                    var best = -Float.infinity, arg = -1
+                    for j in first..<last where p[row + j] > best {
+                        if !retrieved.isEmpty && p[row + j] < retrieved[a] { continue }
+                        best = p[row + j]
+                        arg = j
+                    }
+                    guard arg >= 0 else { continue }
+                    sum += Double(best)
+                    z += 1
+                    alignments[c].append((a, arg))
+                }
+                if case .xtr = score { scales[c] = 1 / max(Double(z), Self.zFloor) }
+                logits[c] = sum * scales[c] / temperature
+            }
+            let label = i  // the positive of query i is document i
+            let top = logits.max() ?? 0
+            let exps = logits.map { Foundation.exp($0 - top) }
+            let sum = exps.reduce(0, +)
+            total += -(logits[label] - top - Foundation.log(sum))
+            for c in 0..<documents {
+                let g = (exps[c] / sum - (c == label ? 1 : 0)) / Double(b) * scales[c] / temperature
+                for (a, column) in alignments[c] { gradientP.append((a, column, g)) }
+            }
+        }
+        // dQ = G D and dD = Gᵀ Q, G sparse (one entry per query token and document at most).
+        var gradient = [Double](repeating: 0, count: offsets[rows] * d)
+        let base = offsets[b]
+        for (a, j, g) in gradientP {
+            let q = vectors + a * d, t = vectors + (base + j) * d
+            let dq = a * d, dt = (base + j) * d
+            for c in 0..<d {
+                gradient[dq + c] += g * Double(t[c])
+                gradient[dt + c] += g * Double(q[c])
+            }
+        }
+        return (total / Double(b), gradient.map(Float.init))
+    }
+
+    /// The k-th largest value of `values` (k ≥ 1, at most their count).
+    static func kthLargest(_ values: ArraySlice<Float>, k: Int) -> Float {
+        var heap = TopK(k: k)
+        for (j, v) in values.enumerated() where !heap.isFull || v > heap.threshold { heap.insert(Int32(j), v) }
+        return heap.threshold
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+import TesseraIO
+import TesseraKernels
+import TesseraModels
+import TesseraTraining
+
+/// A model trained with a multi-vector loss gets a token head, written in PyLate's layout, that every token path of
+/// Tessera then uses.
+@Suite struct MultiVectorFolderTests {
+    static func configuration(_ loss: String) -> TrainingConfiguration {
+        var c = TrainingConfiguration(loss: loss)
+        c.batchSize = 8
+        c.epochs = 2
+        c.learningRate = 1e-3
+        c.dropout = 0.1
+        c.kTrain = 16
+        c.tokenDimension = 12
+        c.queryMaxLength = 16
+        c.maxLength = 24
+        return c
+    }
+
+    static func train(_ c: TrainingConfiguration, out: String, resume: Bool = false) throws -> TrainingSummary {
+        try TrainingRun(model: TrainingCase.tinyModel(), data: TrainedFolderTests.fixtures + "/tiny_train.jsonl", output: out,
+                        configuration: c, threads: 2).run(resume: resume)
+    }
+
+    @Test(arguments: ["xtr", "colbert"]) func theTrainedFolderHasAPyLateTokenHeadThatTokenVectorsUse(_ loss: String) throws {
+        let out = NSTemporaryDirectory() + "tessera-mv-\(UUID().uuidString)"
+        let summary = try Self.train(Self.configuration(loss), out: out)
+        #expect(summary.steps == 6)
+        #expect(summary.losses.last! < summary.losses.first!, "\(summary.losses)")
+        let fm = FileManager.default
+        for file in ["1_Dense/config.json", "1_Dense/model.safetensors", "checkpoint-3/1_Dense/model.safetensors", "modules.json",
+                     "config_sentence_transformers.json"] {
+            #expect(fm.fileExists(atPath: out + "/" + file), "\(file) missing")
+        }
+        // PyLate's layout: Transformer then Dense, no pooling; no markers, no expansion, the run's budgets.
+        #expect(!fm.fileExists(atPath: out + "/1_Pooling") && !fm.fileExists(atPath: out + "/2_Normalize"))
+        let modules = try JSONValue.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: out + "/modules.json"))))
+        #expect(modules.arrayValue?.compactMap { $0.objectValue?["type"]?.stringValue } ==
+                ["sentence_transformers.models.Transformer", "pylate.models.Dense.Dense"])
+        let settings = try JSONValue.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: out + "/config_sentence_transformers.json"))))
+        #expect(settings.objectValue?["query_prefix"]?.stringValue == "" && settings.objectValue?["do_query_expansion"]?.boolValue == false)
+        #expect(settings.objectValue?["query_length"]?.intValue == 16 && settings.objectValue?["document_length"]?.intValue == 24)
+        let head = try DenseHead(folder: out, path: "1_Dense")
+        #expect(head.bias == nil && head.activation == .identity && head.weight.shape == [12, 32])
+
+        // Tessera's token vectors: normalise(W · last hidden state) for every token.
+        let model = try EmbeddingModel(folder: out)
+        #expect(model.tokenHeads.count == 1 && model.tokenDimension == 12 && !model.markers.isActive)
+        #expect(model.markers.queryLength == 16 && model.markers.documentLength == 24)
+        let texts = ["the sun makes light", "water is cold"]
+        let vectors = try model.embedTokens(texts, options: EmbedOptions(threads: 1))
+        #expect(vectors.dimension == 12)
+        let plain = try EmbeddingModel(folder: TrainingCase.tinyModel())
+        let inputs = try texts.map { try model.tokenize($0) }
+        var states: [[Float]] = Array(repeating: [], count: texts.count)
+        let box = UncheckedSendableBox(states)
+        try model.run(inputs, options: EmbedOptions(threads: 1)) { i, s, rows in box.value[i] = Array(UnsafeBufferPointer(start: s, count: rows * 32)) }
+        states = box.value
+        for (i, input) in inputs.enumerated() {
+            for t in 0..<input.ids.count {
+                var y = [Double](repeating: 0, count: 12)
+                for o in 0..<12 { for c in 0..<32 { y[o] += Double(head.weight.pointer[o * 32 + c]) * Double(states[i][t * 32 + c]) } }
+                let norm = y.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                for o in 0..<12 {
+                    let got = vectors.vectors[(vectors.offsets[i] + t) * 12 + o]
+                    #expect(abs(Double(got) - y[o] / norm) < 1e-5, "text \(i) token \(t) of \(input.ids.count) value \(o)")
+                }
+            }
+        }
+        // Texts encoded together or apart, on one thread or two: the same vectors.
+        let apart = try model.embedTokens(texts, options: EmbedOptions(threads: 2))
+        #expect(zip(apart.vectors, vectors.vectors).allSatisfy { abs($0 - $1) < 1e-5 })
+        // The encoder changed and the fingerprint tells the two models apart.
+        #expect(try model.identity() != plain.identity())
+
+        // Resume from the first epoch's checkpoint: the same bits, head included.
+        let resumed = NSTemporaryDirectory() + "tessera-mv-\(UUID().uuidString)"
+        _ = try Self.train(Self.configuration(loss), out: resumed)
+        try fm.removeItem(atPath: resumed + "/checkpoint-6")
+        try fm.removeItem(atPath: resumed + "/1_Dense/model.safetensors")
+        let second = try Self.train(Self.configuration(loss), out: resumed, resume: true)
+        #expect(second.stepsRun == 3)
+        for file in ["model.safetensors", "1_Dense/model.safetensors"] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: resumed + "/" + file)) == Data(contentsOf: URL(fileURLWithPath: out + "/" + file)), "\(file)")
+        }
+        // Training the trained folder again keeps its head (no second projection) and its layout.
+        var again = Self.configuration(loss)
+        again.tokenDimension = nil
+        let third = NSTemporaryDirectory() + "tessera-mv-\(UUID().uuidString)"
+        _ = try TrainingRun(model: out, data: TrainedFolderTests.fixtures + "/tiny_train.jsonl", output: third, configuration: again,
+                            threads: 2).run()
+        #expect(try EmbeddingModel(folder: third).tokenHeads.count == 1)
+        var wrong = again
+        wrong.tokenDimension = 8
+        #expect(throws: TrainingError.self) {
+            try TrainingRun(model: out, data: TrainedFolderTests.fixtures + "/tiny_train.jsonl", output: third + "-x",
+                            configuration: wrong, threads: 2)
+        }
+    }
+
+    @Test func markersAndExpansionAreReadAndRefusedForTokenVectors() throws {
+        let dir = NSTemporaryDirectory() + "tessera-markers-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: try TrainingCase.tinyModel(), toPath: dir)
+        try #"{"query_prefix": "[unused0]", "document_prefix": "[unused1]", "query_length": 32}"#
+            .write(toFile: dir + "/config_sentence_transformers.json", atomically: true, encoding: .utf8)
+        let markers = try TokenMarkers(folder: dir)
+        #expect(markers.queryPrefix == "[unused0]" && markers.queryLength == 32 && markers.queryExpansion && !markers.attendToExpansion)
+        let model = try EmbeddingModel(folder: dir)
+        #expect(throws: ModelError.self) { try model.embedTokens(["water"]) }
+        _ = try model.embed(["water"])  // pooled vectors do not use markers
+        try #"{"prompts": {}, "similarity_fn_name": "cosine"}"#.write(toFile: dir + "/config_sentence_transformers.json", atomically: true, encoding: .utf8)
+        #expect(try TokenMarkers(folder: dir) == .none)
+        try #"{"query_prefix": 3}"#.write(toFile: dir + "/config_sentence_transformers.json", atomically: true, encoding: .utf8)
+        #expect(throws: ModelError.self) { try TokenMarkers(folder: dir) }
+    }
+
+    @Test func xtrLossKeepsOnlyEachQueryTokensTopKTrainDocumentTokens() throws {
+        // Rows: query 0 (one token [1, 0]), its positive (tokens scoring 0.8 and 0), its negative (0.6 and 1).
+        let all: [Float] = [1, 0, 0.8, 0.6, 0, 1, 0.6, 0.8, 1, 0]
+        let offsets = [0, 1, 3, 5]
+        let k1 = try all.withUnsafeBufferPointer {
+            try MultiVectorLoss(score: .xtr(kTrain: 1), temperature: 1).evaluate($0.baseAddress!, offsets: offsets, width: 2, queries: 1, negatives: 1)
+        }
+        // k_train 1: the negative's [1, 0] token (score 1) is the only one retrieved; the positive scores 0.
+        #expect(abs(k1.loss - (-(0 - Foundation.log(exp(0) + exp(1))))) < 1e-6)
+        let k4 = try all.withUnsafeBufferPointer {
+            try MultiVectorLoss(score: .xtr(kTrain: 4), temperature: 1).evaluate($0.baseAddress!, offsets: offsets, width: 2, queries: 1, negatives: 1)
+        }
+        // k_train 4: every token; positive max 0.8, negative max 1.
+        #expect(abs(k4.loss - (-(0.8 - Foundation.log(exp(0.8) + exp(1))))) < 1e-6)
+        let colbert = try all.withUnsafeBufferPointer {
+            try MultiVectorLoss(score: .colbert, temperature: 1).evaluate($0.baseAddress!, offsets: offsets, width: 2, queries: 1, negatives: 1)
+        }
+        #expect(abs(colbert.loss - k4.loss) < 1e-6)
+        #expect(throws: TrainingError.self) {
+            try all.withUnsafeBufferPointer {
+                try MultiVectorLoss(score: .xtr(kTrain: 0), temperature: 1).evaluate($0.baseAddress!, offsets: offsets, width: 2, queries: 1, negatives: 1)
+            }
+        }
+    }
+}
+
+/// A mutable box for collecting results from a `@Sendable` closure in a test.
+final class UncheckedSendableBox<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
+}
