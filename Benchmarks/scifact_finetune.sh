@@ -16,41 +16,7 @@ LOSS=${LOSS:-mnrl} NEG=${NEG:-1} LR=${LR:-2e-5} EPOCHS=${EPOCHS:-2} BATCH=${BATC
 MRL=${MRL:-384,256,128} EXTRA=${EXTRA:-} TEST=${TEST:-1}
 T=${TESSERA:-.build/release/tessera}
 mkdir -p "$W"
-if [ ! -s "$W/mined.jsonl" ]; then
-$T pairs --data "$D" --split train --out "$W/pairs.jsonl"
-python3 - "$D" "$W" <<'PY'
-import json, os, random, sys
-D, W = sys.argv[1], sys.argv[2]
-lines = [json.loads(l) for l in open(f"{W}/pairs.jsonl")]
-queries = sorted({l["query_id"] for l in lines})
-random.Random(20261202).shuffle(queries)
-held = set(queries[:100])
-with open(f"{W}/train.jsonl", "w") as f:
-    for l in lines:
-        if l["query_id"] not in held: f.write(json.dumps(l) + "\n")
-os.makedirs(f"{W}/heldout/qrels", exist_ok=True)
-for name in ("corpus.jsonl", "queries.jsonl"):
-    target = f"{W}/heldout/{name}"
-    if not os.path.exists(target): os.symlink(os.path.abspath(f"{D}/{name}"), target)
-with open(f"{D}/qrels/train.tsv") as src, open(f"{W}/heldout/qrels/dev.tsv", "w") as dst:
-    for i, row in enumerate(src):
-        if i == 0 or row.split("\t")[0] in held: dst.write(row)
-print(f"{len(queries) - 100} training queries, 100 held out", file=sys.stderr)
-PY
-# Up to 8 negatives per line, mined once; each run keeps the first NEG of them.
-$T mine --model all-MiniLM-L6-v2 --data "$W/train.jsonl" --corpus "$D/corpus.jsonl" --out "$W/mined.jsonl" \
-  --num-negatives 8 --range-min 10 --range-max 50 --relative-margin 0.05
-fi
-# Lines with fewer than NEG candidates that kept the margin are left out of a run that asks for NEG negatives.
-python3 - "$W/mined.jsonl" "$NEG" > "$W/$RUN.data.jsonl" <<'PY'
-import json, sys
-n = int(sys.argv[2])
-for line in open(sys.argv[1]):
-    l = json.loads(line)
-    if len(l["negatives"]) >= n:
-        l["negatives"] = l["negatives"][:n]
-        print(json.dumps(l))
-PY
+. Benchmarks/scifact_prepare.sh
 echo "$RUN: $(wc -l < "$W/$RUN.data.jsonl") training lines, loss $LOSS, $NEG negatives, lr $LR, $EPOCHS epochs, batch $BATCH $EXTRA" >&2
 rm -rf "${W:?}/$RUN"
 $T train --model all-MiniLM-L6-v2 --data "$W/$RUN.data.jsonl" --out "$W/$RUN" --loss "$LOSS" --mrl-dims "$MRL" \

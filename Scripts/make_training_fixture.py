@@ -155,7 +155,10 @@ import transformers  # noqa: E402
 from safetensors.torch import load_file, save_file  # noqa: E402
 from sentence_transformers import SentenceTransformer  # noqa: E402
 from sentence_transformers.models import Dense  # noqa: E402
-from sentence_transformers.sentence_transformer import losses as st_losses  # noqa: E402
+try:  # sentence-transformers 6 (the reference env); 5.x (PyLate's env, which imports this file for build_tiny_model)
+    from sentence_transformers.sentence_transformer import losses as st_losses  # noqa: E402
+except ImportError:
+    from sentence_transformers import losses as st_losses  # noqa: E402
 from tokenizers import Tokenizer, decoders, normalizers, pre_tokenizers, processors  # noqa: E402
 from tokenizers.models import WordPiece  # noqa: E402
 from transformers import AutoTokenizer, BertConfig, BertModel, get_linear_schedule_with_warmup  # noqa: E402

@@ -45,6 +45,18 @@ func expectRanking(_ got: [ScoredDocument], _ expected: [(Int32, Float)], source
         expectRanking(xtr.search(HandCorpus.query, topK: 1, kPrime: 2, threads: 2), [(0, 0.98)])
     }
 
+    @Test func tokenRetrievalRecallCountsWhatTheRetrievalStageFinds() {
+        // k' = 2: q1 retrieves a (D0), c (D1); q2 retrieves d, e (both D2).
+        let xtr = XTRRetriever(corpus: HandCorpus.corpus)
+        let d1 = xtr.tokenRetrievalRecall(HandCorpus.query, relevant: [1], kPrime: 2)
+        #expect(d1 == TokenRetrievalRecall(documentRecall: 1, goldTokenShare: 0.25, queryTokenHitRate: 0.5))
+        let both = xtr.tokenRetrievalRecall(HandCorpus.query, relevant: [1, 2], kPrime: 2)
+        #expect(both == TokenRetrievalRecall(documentRecall: 1, goldTokenShare: 0.75, queryTokenHitRate: 1))
+        // k' = 1: D1 is not retrieved any more.
+        let narrow = xtr.tokenRetrievalRecall(HandCorpus.query, relevant: [1], kPrime: 1)
+        #expect(narrow == TokenRetrievalRecall(documentRecall: 0, goldTokenShare: 0, queryTokenHitRate: 0))
+    }
+
     @Test func alignerTopKAndTopPWithUniformSaliences() {
         let uniform = InverseDocumentFrequencySalience(idf: [Float](repeating: 1, count: 32))
         let aligner = AlignerRetriever(corpus: HandCorpus.corpus, salience: uniform)

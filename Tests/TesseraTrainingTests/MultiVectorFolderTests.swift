@@ -102,6 +102,31 @@ import TesseraTraining
         }
     }
 
+    /// Fixtures/pylate_load_vectors.json (Scripts/make_pylate_load_fixture.py): PyLate loads the folder `tessera train
+    /// --loss xtr` writes with the settings of ``configuration(_:)`` and encodes these token vectors.
+    @Test func pyLateEncodesTheTrainedFolderAsTesseraDoes() throws {
+        let out = NSTemporaryDirectory() + "tessera-mv-pylate-\(UUID().uuidString)"
+        _ = try Self.train(Self.configuration("xtr"), out: out)
+        let json = try JSONValue.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: TrainedFolderTests.fixtures + "/pylate_load_vectors.json"))))
+        let texts = (json.objectValue?["texts"]?.arrayValue ?? []).compactMap(\.stringValue)
+        #expect(texts.count == 4)
+        let model = try EmbeddingModel(folder: out)
+        let ours = try model.embedTokens(texts)
+        for role in ["queries", "documents"] {
+            let theirs = (json.objectValue?[role]?.arrayValue ?? []).map { ($0.arrayValue ?? []).map { ($0.arrayValue ?? []).compactMap(\.doubleValue) } }
+            #expect(theirs.count == texts.count)
+            for (i, tokens) in theirs.enumerated() {
+                #expect(tokens.count == ours.offsets[i + 1] - ours.offsets[i], "\(role) \(i): \(tokens.count) tokens")
+                for (t, vector) in tokens.enumerated() where t < ours.offsets[i + 1] - ours.offsets[i] {
+                    let row = (ours.offsets[i] + t) * 12
+                    let mine = (0..<12).map { Double(ours.vectors[row + $0]) }
+                    let dot = zip(mine, vector).reduce(0) { $0 + $1.0 * $1.1 }
+                    #expect(dot >= 0.99999, "\(role) text \(i) token \(t): cosine \(dot)")
+                }
+            }
+        }
+    }
+
     @Test func markersAndExpansionAreReadAndRefusedForTokenVectors() throws {
         let dir = NSTemporaryDirectory() + "tessera-markers-\(UUID().uuidString)"
         try FileManager.default.copyItem(atPath: try TrainingCase.tinyModel(), toPath: dir)

@@ -96,3 +96,46 @@ final class TokenHeaps: @unchecked Sendable {
         }
     }
 }
+
+/// How well XTR's token retrieval stage finds the relevant documents (the XTR paper's analysis of its training
+/// objective): with k' tokens retrieved per query token, over the whole corpus.
+public struct TokenRetrievalRecall: Sendable, Equatable {
+    /// Fraction of the relevant documents that own at least one retrieved token (they become candidates).
+    public var documentRecall: Double
+    /// Fraction of the n · k' retrieved tokens that belong to a relevant document.
+    public var goldTokenShare: Double
+    /// Fraction of query tokens that retrieved at least one token of a relevant document.
+    public var queryTokenHitRate: Double
+
+    /// Makes figures.
+    public init(documentRecall: Double, goldTokenShare: Double, queryTokenHitRate: Double) {
+        self.documentRecall = documentRecall
+        self.goldTokenShare = goldTokenShare
+        self.queryTokenHitRate = queryTokenHitRate
+    }
+}
+
+extension XTRRetriever {
+    /// The token retrieval figures of one query whose relevant documents (corpus row numbers) are `relevant`.
+    public func tokenRetrievalRecall(_ query: QueryTokens, relevant: Set<Int32>, kPrime: Int, threads: Int = 1) -> TokenRetrievalRecall {
+        let (tokens, _) = retrieveTokens(query, kPrime: kPrime, threads: threads)
+        var found = Set<Int32>()
+        var gold = 0, total = 0, hits = 0
+        for list in tokens {
+            var hit = false
+            for item in list {
+                let document = corpus.tokenDocuments[Int(item.document)]
+                total += 1
+                if relevant.contains(document) {
+                    gold += 1
+                    hit = true
+                    found.insert(document)
+                }
+            }
+            if hit { hits += 1 }
+        }
+        return TokenRetrievalRecall(documentRecall: relevant.isEmpty ? 0 : Double(found.count) / Double(relevant.count),
+                                    goldTokenShare: total == 0 ? 0 : Double(gold) / Double(total),
+                                    queryTokenHitRate: tokens.isEmpty ? 0 : Double(hits) / Double(tokens.count))
+    }
+}

@@ -73,3 +73,12 @@ public final class TokenSearcher: Searcher {
         }
     }
 }
+
+extension TokenSearcher {
+    /// XTR's token retrieval figures for one prepared query and its relevant documents (corpus row numbers), at the
+    /// searcher's k'.
+    public func tokenRetrievalRecall(_ query: PreparedQuery, relevant: Set<Int32>) throws -> TokenRetrievalRecall {
+        guard case .tokens(let q) = query else { throw MismatchedQuery() }
+        return XTRRetriever(corpus: corpus).tokenRetrievalRecall(q, relevant: relevant, kPrime: options.kPrime, threads: options.threads)
+    }
+}

@@ -52,6 +52,8 @@ struct BEIRCommand: ParsableCommand {
     var json = false
     @Option(name: .customLong("run"), help: "Also write the run to this TREC file.")
     var runOutput: String?
+    @Flag(name: .long, help: "xtr-exact: also report XTR's token retrieval analysis at --k-prime (share of relevant documents owning a retrieved token, share of retrieved tokens from relevant documents, share of query tokens that retrieved one).")
+    var tokenRecall = false
     @OptionGroup var indexing: IndexArguments
     @OptionGroup var search: SearchArguments
 
@@ -61,6 +63,7 @@ struct BEIRCommand: ParsableCommand {
         }
         let modes = m == .hybrid ? try [search.hybridModes().0, search.hybridModes().1] : [m]
         if modes.contains(where: { $0 != .bm25 }) && model == nil { throw ValidationError("--model is required for --mode \(mode)") }
+        if tokenRecall && m != .xtrExact { throw ValidationError("--token-recall needs --mode xtr-exact") }
     }
 
     func run() throws {
@@ -85,10 +88,17 @@ struct BEIRCommand: ParsableCommand {
         var encodeMs: [Double] = []
         var searchMs: [Double] = []
         let documentIDs = searcher.documentIDs
+        var rows: [String: Int32] = [:]
+        if tokenRecall { for i in 0..<documentIDs.count { rows[documentIDs[i]] = Int32(i) } }
+        var recalls: [TokenRetrievalRecall] = []
         for id in ids {
             let text = dataset.queries.text(of: id) ?? ""
             let t0 = DispatchTime.now().uptimeNanoseconds
             let prepared = try searcher.prepare(text)
+            if tokenRecall, let tokens = searcher as? TokenSearcher {
+                let relevant = Set((dataset.qrels[id] ?? [:]).filter { $0.value > 0 }.compactMap { rows[$0.key] })
+                recalls.append(try tokens.tokenRetrievalRecall(prepared, relevant: relevant))
+            }
             let t1 = DispatchTime.now().uptimeNanoseconds
             let hits = try searcher.search(prepared, topK: search.topK)
             let t2 = DispatchTime.now().uptimeNanoseconds
@@ -99,8 +109,13 @@ struct BEIRCommand: ParsableCommand {
         if let runOutput { try TRECRun(rankings: rankings, queryIDs: ids, tag: "tessera-\(mode)").write(to: runOutput) }
         let evaluation = Evaluator(qrels: dataset.qrels).evaluate(rankings, metrics: Metric.standard)
         let name = URL(fileURLWithPath: data).standardizedFileURL.lastPathComponent
-        let report = BEIRReport(dataset: name, mode: mode, evaluation: evaluation, encodeMs: encodeMs, searchMs: searchMs,
+        var report = BEIRReport(dataset: name, mode: mode, evaluation: evaluation, encodeMs: encodeMs, searchMs: searchMs,
                                 indexBytes: indexBytes, buildSeconds: buildSeconds, settings: settingsDescription(searchMode))
+        if !recalls.isEmpty {
+            func mean(_ f: (TokenRetrievalRecall) -> Double) -> Double { recalls.reduce(0) { $0 + f($1) } / Double(recalls.count) }
+            report.tokenRecall = TokenRetrievalRecall(documentRecall: mean(\.documentRecall), goldTokenShare: mean(\.goldTokenShare),
+                                                      queryTokenHitRate: mean(\.queryTokenHitRate))
+        }
         print(json ? report.json() : report.table())
     }
 
@@ -139,6 +154,8 @@ struct BEIRReport {
     var indexBytes: Int
     var buildSeconds: Double
     var settings: String
+    /// XTR's token retrieval analysis, when asked for.
+    var tokenRecall: TokenRetrievalRecall? = nil
 
     func value(_ metric: Metric) -> Double { evaluation.mean(metric) ?? 0 }
 
@@ -159,7 +176,9 @@ struct BEIRReport {
             + "\"map@100\": \(n(value(.map(100)))), \"p@10\": \(n(value(.precision(10)))), "
             + "\"latency_ms\": {\"mean\": \(n(Self.mean(searchMs))), \"p50\": \(n(Self.percentile(searchMs, 50))), \"p95\": \(n(Self.percentile(searchMs, 95)))}, "
             + "\"encode_ms\": {\"mean\": \(n(Self.mean(encodeMs)))}, \"index_bytes\": \(indexBytes), \"build_seconds\": \(n(buildSeconds)), "
-            + "\"settings\": \"\(settings)\", \"kernel_level\": \"\(KernelDispatch.current.active.name)\"}"
+            + "\"settings\": \"\(settings)\", \"kernel_level\": \"\(KernelDispatch.current.active.name)\""
+            + (tokenRecall.map { ", \"token_retrieval\": {\"document_recall\": \(n($0.documentRecall)), \"gold_token_share\": \(n($0.goldTokenShare)), \"query_token_hit_rate\": \(n($0.queryTokenHitRate))}" } ?? "")
+            + "}"
     }
 
     func table() -> String {
@@ -171,6 +190,9 @@ struct BEIRReport {
                    Self.mean(searchMs), Self.percentile(searchMs, 50), Self.percentile(searchMs, 95), Self.mean(encodeMs)),
             String(format: "index %.1f MB, built in %.1f s", Double(indexBytes) / 1e6, buildSeconds)
                 + "; kernels \(KernelDispatch.current.active.name)",
-        ].joined(separator: "\n")
+        ].joined(separator: "\n") + (tokenRecall.map {
+            String(format: "\ntoken retrieval: relevant documents owning a retrieved token %.4f, retrieved tokens from relevant documents %.4f, query tokens retrieving one %.4f",
+                   $0.documentRecall, $0.goldTokenShare, $0.queryTokenHitRate)
+        } ?? "")
     }
 }
