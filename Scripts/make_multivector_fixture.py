@@ -25,11 +25,21 @@ L2-normalised head outputs. Rows: the B queries, the B positives, then each quer
 every row after the queries (positives, then query 0's negatives, query 1's, ...), and each query's label is its own
 positive (document i).
 
+Aligner cases add AligneR's salience heads (parameters "2_Salience/query.weight" [1, h], "2_Salience/query.bias" [1],
+"2_Salience/document.weight", "2_Salience/document.bias"), initialised as Tessera's TrainableSalience(inputs:seed:): one
+SplitMix64 stream (seed in the case), query weight then document weight, row-major, weight = 0.1 x / sqrt(h), biases 1.
+
 Losses (mean over queries of softmax cross-entropy of score / temperature over all documents):
   colbert   score(q, D) = sum_i max_j q_i . d_j
   xtr       for each query token, the k_train largest q_i . d_j over ALL document tokens of the batch are its retrieved
             tokens (torch.topk); score(q, D) = (1 / max(Z, 1e-3)) sum_i max_{j retrieved, j in D} q_i . d_j, the sum over
             the query tokens that retrieved a token of D, Z their number (no gradient through the selection or Z).
+  aligner   s = w . x + b per token (x its encoder state; the query head for query rows, the document head for the others),
+            r = ReLU(s), gates lambda from `iterations` steps of a = eps ln k - eps logsumexp((r + b)/eps), b = min(-r - a, 0)
+            (a, b start at 0; in float64), lambda = exp((r + b + a)/eps), k = ceil(alpha * length) (alpha_q for queries, alpha_d for
+            documents); u = lambda * r; each query token aligned to its k_align most similar tokens of D (no gradient
+            through the choice); score = sum S_ij u_i u_j / sum u_i u_j over the aligned pairs. Autograd differentiates
+            through every iteration of the gate.
 
 Optimizer as make_training_fixture.py: torch AdamW (foreach=False), weight decay 0.01 except names containing "bias" or
 "LayerNorm", betas (0.9, 0.999), eps 1e-8, linear schedule with 1 warmup step of 4, three steps on the same batch, clip
@@ -64,6 +74,7 @@ import make_training_fixture as base  # noqa: E402
 
 GENERATOR = "Scripts/make_multivector_fixture.py"
 HEAD_PATH = "1_Dense"
+SALIENCE_PATH = "2_Salience"
 TINY_HEAD = dict(outputs=16, seed=20261204)
 MINILM_HEAD = dict(outputs=128, seed=20261205)
 
@@ -72,6 +83,12 @@ CASES = [
     dict(name="tiny_xtr", model="tiny", loss={"kind": "xtr", "k_train": 8, "temperature": 0.05}, batch=base.TINY_BATCH),
     dict(name="tiny_xtr_two_negatives", model="tiny", loss={"kind": "xtr", "k_train": 12, "temperature": 0.05},
          batch=base.TINY_BATCH_TWO_NEGATIVES),
+    dict(name="tiny_aligner", model="tiny", loss={"kind": "aligner", "k_align": 1, "alpha_q": 0.5, "alpha_d": 0.4,
+                                                 "epsilon": 0.05, "iterations": 10, "temperature": 0.05, "salience_seed": 20261206},
+         batch=base.TINY_BATCH),
+    dict(name="tiny_aligner_top2", model="tiny", loss={"kind": "aligner", "k_align": 2, "alpha_q": 0.5, "alpha_d": 0.4,
+                                                      "epsilon": 0.002, "iterations": 20, "temperature": 0.05,
+                                                      "salience_seed": 20261207}, batch=base.TINY_BATCH_TWO_NEGATIVES),
     dict(name="minilm_xtr", model="minilm", loss={"kind": "xtr", "k_train": 32, "temperature": 0.05},
          batch=base.MINILM_BATCH),
     dict(name="minilm_colbert", model="minilm", loss={"kind": "colbert", "temperature": 1.0}, batch=base.MINILM_BATCH),
@@ -84,7 +101,16 @@ def head_weight(inputs, outputs, seed):
     return torch.from_numpy((x / math.sqrt(inputs)).astype(np.float32).reshape(outputs, inputs))
 
 
-def load_model(kind, minilm_dir, dtype=torch.float32):
+def salience_weights(inputs, seed):
+    rng = base.splitmix64(seed)
+    out = []
+    for _ in range(2):
+        x = np.array([2.0 * ((next(rng) >> 11) * 2.0 ** -53) - 1.0 for _ in range(inputs)], dtype=np.float64)
+        out.append(torch.from_numpy((0.1 * x / math.sqrt(inputs)).astype(np.float32).reshape(1, inputs)))
+    return out
+
+
+def load_model(kind, minilm_dir, dtype=torch.float32, salience_seed=None):
     if kind == "tiny":
         bert = base.build_tiny_model()
         tok = base.build_tiny_tokenizer(base.tiny_vocab())
@@ -107,6 +133,11 @@ def load_model(kind, minilm_dir, dtype=torch.float32):
     params = {n: p for n, p in bert.named_parameters()}
     params[HEAD_PATH + "/linear.weight"] = linear.weight
     spec = {"path": HEAD_PATH, "inputs": hidden, "outputs": head["outputs"], "seed": head["seed"]}
+    if salience_seed is not None:
+        qw, dw = salience_weights(hidden, salience_seed)
+        for name, value in (("query.weight", qw), ("query.bias", torch.ones(1)), ("document.weight", dw),
+                            ("document.bias", torch.ones(1))):
+            params[SALIENCE_PATH + "/" + name] = torch.nn.Parameter(value.to(dtype))
     return bert, linear, tok, params, max_len, lr, spec
 
 
@@ -116,17 +147,53 @@ def rows_of(batch):
     return texts, n_neg
 
 
+STATES = []  # encoder states of the last encode(), for the salience heads
+
+
 def encode(bert, linear, tok, texts):
     """Unit token vectors of every text, each encoded alone."""
     out, ids = [], []
+    STATES.clear()
     for text in texts:
         e = tok.encode(text)
         ids.append(e.ids)
         input_ids = torch.tensor([e.ids])
         states = bert(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
                       token_type_ids=torch.zeros_like(input_ids)).last_hidden_state[0]
+        STATES.append(states)
         out.append(F.normalize(linear(states), p=2, dim=-1))
     return out, ids
+
+
+def gate(r, k, eps, iterations):
+    b = torch.zeros_like(r)
+    for _ in range(iterations):
+        a = eps * math.log(k) - eps * torch.logsumexp((r + b) / eps, dim=0)
+        b = torch.clamp(-r - a, max=0.0)
+    return torch.exp((r + b + a) / eps)
+
+
+def aligner_scores(tokens, b, spec, params):
+    u = []
+    for row, x in enumerate(STATES):
+        head = "query" if row < b else "document"
+        s = x @ params[f"{SALIENCE_PATH}/{head}.weight"][0] + params[f"{SALIENCE_PATH}/{head}.bias"][0]
+        r = torch.relu(s)
+        alpha = spec["alpha_q"] if row < b else spec["alpha_d"]
+        k = min(max(math.ceil(alpha * r.shape[0]), 1), r.shape[0])
+        # The gate runs in float64, as Tessera's does: at eps = 0.002 its exponents reach ~1/eps = 500.
+        u.append((gate(r.double(), k, spec["epsilon"], spec["iterations"]) * r.double()).to(r.dtype))
+    out = []
+    for i in range(b):
+        row = []
+        for c, d in enumerate(tokens[b:]):
+            sim = tokens[i] @ d.T
+            take = min(spec["k_align"], d.shape[0])
+            idx = torch.topk(sim.detach(), take, dim=1).indices
+            w = u[i][:, None] * u[b + c][idx]
+            row.append((torch.gather(sim, 1, idx) * w).sum() / w.sum())
+        out.append(torch.stack(row))
+    return torch.stack(out)
 
 
 def scores(tokens, b, spec):
@@ -153,8 +220,8 @@ def scores(tokens, b, spec):
     return torch.stack(out)
 
 
-def loss_of(tokens, b, spec):
-    s = scores(tokens, b, spec) / spec["temperature"]
+def loss_of(tokens, b, spec, params=None):
+    s = (aligner_scores(tokens, b, spec, params) if spec["kind"] == "aligner" else scores(tokens, b, spec)) / spec["temperature"]
     return F.cross_entropy(s, torch.arange(b))
 
 
@@ -172,7 +239,8 @@ def colbert_loop(tokens, b, temperature):
 
 
 def run_case(case, minilm_dir):
-    bert, linear, tok, params, max_len, lr, head = load_model(case["model"], minilm_dir)
+    bert, linear, tok, params, max_len, lr, head = load_model(case["model"], minilm_dir,
+                                                              salience_seed=case["loss"].get("salience_seed"))
     texts, n_neg = rows_of(case["batch"])
     b = len(case["batch"]["queries"])
     init = {n: p.detach().clone() for n, p in params.items()}
@@ -183,6 +251,13 @@ def run_case(case, minilm_dir):
         if case["loss"]["kind"] == "colbert":
             ref = colbert_loop(t1, b, case["loss"]["temperature"])
             assert abs(ref - float(loss_of(t1, b, case["loss"]))) <= 1e-5 * abs(ref), ref
+        elif case["loss"]["kind"] == "aligner":
+            # The gate sums to its budget k once converged.
+            x = STATES[0]
+            r = torch.relu(x @ params[SALIENCE_PATH + "/query.weight"][0] + params[SALIENCE_PATH + "/query.bias"][0])
+            k = math.ceil(case["loss"]["alpha_q"] * r.shape[0])
+            lam = gate(r.double(), k, case["loss"]["epsilon"], 200)
+            assert abs(float(lam.sum()) - k) < 1e-6 and float(lam.max()) <= 1 + 1e-12, (float(lam.sum()), k)
         else:
             # k_train covering every document token: each query token retrieves its best token in every document.
             wide = dict(case["loss"], k_train=10**6)
@@ -199,7 +274,7 @@ def run_case(case, minilm_dir):
     for step in range(base.STEPS):
         opt.zero_grad(set_to_none=True)
         tokens, _ = encode(bert, linear, tok, texts)
-        loss = loss_of(tokens, b, case["loss"])
+        loss = loss_of(tokens, b, case["loss"], params)
         loss.backward()
         grads = {n: (p.grad.detach().clone() if p.grad is not None else torch.zeros_like(p)) for n, p in params.items()}
         if step == 0:
@@ -216,26 +291,27 @@ def run_case(case, minilm_dir):
                 max_len=max_len, lr=lr, step_losses=step_losses, step_lrs=step_lrs, step_norms=step_norms)
 
 
-def check_finite_difference(case, minilm_dir):
-    """float64: d loss / d head weight for 3 entries against a central difference."""
-    bert, linear, tok, params, *_ = load_model(case["model"], minilm_dir, dtype=torch.float64)
+def check_finite_difference(case, minilm_dir, name):
+    """float64: d loss / d `name` for 3 entries against a central difference."""
+    bert, linear, tok, params, *_ = load_model(case["model"], minilm_dir, dtype=torch.float64,
+                                               salience_seed=case["loss"].get("salience_seed"))
     texts, _ = rows_of(case["batch"])
     b = len(case["batch"]["queries"])
     tokens, _ = encode(bert, linear, tok, texts)
-    loss_of(tokens, b, case["loss"]).backward()
-    w = linear.weight
+    loss_of(tokens, b, case["loss"], params).backward()
+    w = params[name]
     rng = np.random.default_rng(base.CHECK_SEED)
     for _ in range(3):
         r, c = int(rng.integers(w.shape[0])), int(rng.integers(w.shape[1]))
         h = 1e-6
         with torch.no_grad():
             w[r, c] += h
-            up = float(loss_of(encode(bert, linear, tok, texts)[0], b, case["loss"]))
+            up = float(loss_of(encode(bert, linear, tok, texts)[0], b, case["loss"], params))
             w[r, c] -= 2 * h
-            down = float(loss_of(encode(bert, linear, tok, texts)[0], b, case["loss"]))
+            down = float(loss_of(encode(bert, linear, tok, texts)[0], b, case["loss"], params))
             w[r, c] += h
         fd, g = (up - down) / (2 * h), float(w.grad[r, c])
-        assert abs(fd - g) <= 1e-6 + 1e-4 * abs(g), (case["name"], r, c, fd, g)
+        assert abs(fd - g) <= 1e-6 + 1e-4 * abs(g), (case["name"], name, r, c, fd, g)
 
 
 def main():
@@ -251,13 +327,16 @@ def main():
     for case in CASES:
         r = run_case(case, args.minilm_dir)
         if case["name"] == "tiny_xtr":
-            check_finite_difference(case, args.minilm_dir)
+            check_finite_difference(case, args.minilm_dir, HEAD_PATH + "/linear.weight")
+        if case["name"] == "tiny_aligner":
+            for name in (HEAD_PATH + "/linear.weight", SALIENCE_PATH + "/document.weight", SALIENCE_PATH + "/query.weight"):
+                check_finite_difference(case, args.minilm_dir, name)
         rows = {}
         if case["model"] != "tiny":
             batch_ids = sorted({i for x in r["ids"] for i in x})
             for n, t in r["params"].items():
                 sel = base.minilm_rows(n, tuple(t.shape), batch_ids, args.minilm_rows)
-                if sel is not None and not n.startswith(HEAD_PATH):
+                if sel is not None and not n.startswith((HEAD_PATH, SALIENCE_PATH)):
                     rows[n] = sel
         grad_file, update_file = f"{case['name']}.grad.safetensors", f"{case['name']}.update.safetensors"
         base.GENERATOR = GENERATOR
@@ -269,6 +348,7 @@ def main():
         rec = {
             "name": case["name"], "model": case["model"], "loss": case["loss"], "max_length": r["max_len"],
             "token_head": r["head"],
+            **({"salience": {"path": SALIENCE_PATH, "seed": case["loss"]["salience_seed"]}} if "salience_seed" in case["loss"] else {}),
             "batch": {
                 "queries": batch["queries"], "positives": batch["positives"], "negatives": batch["negatives"],
                 "query_ids": ids[:b], "positive_ids": ids[b:2 * b],

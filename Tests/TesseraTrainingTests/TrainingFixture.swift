@@ -15,6 +15,8 @@ struct TrainingCase {
     let tokenLoss: MultiVectorLoss?
     /// The new token head of a multivector case: (path, outputs, seed).
     let tokenHead: (path: String, outputs: Int, seed: UInt64)?
+    /// The new salience heads of an aligner case: (path, seed).
+    let salience: (path: String, seed: UInt64)?
     let miniBatchSize: Int?
     let batch: ContrastiveBatch
     let lossValue: Double
@@ -86,6 +88,11 @@ struct TrainingCase {
         case "colbert": tokenLoss = MultiVectorLoss(score: .colbert, temperature: try number(l["temperature"]))
         case "xtr":
             tokenLoss = MultiVectorLoss(score: .xtr(kTrain: l["k_train"]?.intValue ?? 0), temperature: try number(l["temperature"]))
+        case "aligner":
+            let gate = SalienceGate(epsilon: try number(l["epsilon"]), iterations: l["iterations"]?.intValue ?? 0)
+            tokenLoss = MultiVectorLoss(score: .aligner(k: l["k_align"]?.intValue ?? 0, alphaQuery: try number(l["alpha_q"]),
+                                                        alphaDocument: try number(l["alpha_d"]), gate: gate),
+                                        temperature: try number(l["temperature"]))
         default: tokenLoss = nil
         }
         if let head = o["token_head"]?.objectValue {
@@ -95,6 +102,12 @@ struct TrainingCase {
             tokenHead = (path, outputs, UInt64(seed))
         } else {
             tokenHead = nil
+        }
+        if let head = o["salience"]?.objectValue {
+            guard let path = head["path"]?.stringValue, let seed = head["seed"]?.intValue else { throw FixtureError("bad salience") }
+            salience = (path, UInt64(seed))
+        } else {
+            salience = nil
         }
         if tokenLoss != nil {
             loss = MatryoshkaLoss(loss: .mnrl, dimensions: [])
@@ -149,8 +162,9 @@ struct TrainingCase {
         let model = try EmbeddingModel(folder: folder)
         let weights = try BertWeights(file: SafeTensorsFile(path: folder + "/model.safetensors"), config: model.encoder.config)
         if let head = tokenHead {
-            return try TrainableBert(weights: weights, newTokenHead: TrainableDense(path: head.path, inputs: model.encoder.config.hiddenSize,
-                                                                                    outputs: head.outputs, seed: head.seed))
+            let h = model.encoder.config.hiddenSize
+            return try TrainableBert(weights: weights, newTokenHead: TrainableDense(path: head.path, inputs: h, outputs: head.outputs, seed: head.seed),
+                                     salience: salience.map { TrainableSalience(path: $0.path, inputs: h, seed: $0.seed) })
         }
         return try TrainableBert(weights: weights, heads: model.heads)
     }

@@ -9,7 +9,7 @@ import TesseraTraining
     static let tinyCases = ["tiny_mnrl", "tiny_mnrl_two_negatives", "tiny_gecko", "tiny_mrl", "tiny_cached_mnrl", "tiny_gecko_mrl",
                             "tiny_dense_mnrl"]
     static let miniLMCases = ["minilm_mnrl", "minilm_gecko_mrl"]
-    static let tinyMultiVectorCases = ["tiny_colbert", "tiny_xtr", "tiny_xtr_two_negatives"]
+    static let tinyMultiVectorCases = ["tiny_colbert", "tiny_xtr", "tiny_xtr_two_negatives", "tiny_aligner", "tiny_aligner_top2"]
     static let miniLMMultiVectorCases = ["minilm_xtr", "minilm_colbert"]
 
     /// ‖a − b‖ / ‖b‖ over the rows stored for `name` (all of them when the case stores the full tensor), with
@@ -38,6 +38,12 @@ import TesseraTraining
                                              rows: p.shape.count == 2 ? c.rows[p.name] : nil)
             if isKeyBias(p.name) {
                 #expect(diff < 1e-6, "\(c.name) \(p.name): |Δ| \(diff)")
+                continue
+            }
+            if p.name.hasPrefix("2_Salience/") && p.name.hasSuffix(".bias") {
+                // Σ over tokens of ds: the gates keep Σ λ = k whatever a common shift of the scores, so the sum nearly
+                // cancels (gradient ~1e-3 against weights' ~1; at ε = 0.002 its float32 noise is ~1e-3 relative).
+                #expect(diff < 1e-5, "\(c.name) \(p.name): |Δ| \(diff) (norm \(norm))")
                 continue
             }
             #expect(diff <= 1e-4 * norm, "\(c.name) \(p.name): relative gradient error \(diff / norm)")
@@ -97,7 +103,7 @@ import TesseraTraining
     @Test(arguments: miniLMMultiVectorCases) func miniLMMultiVectorLossMatchesPyTorch(_ name: String) throws { try run(name) }
 
     /// GradCache over token vectors: the same loss and gradients whatever the mini-batch, with and without dropout.
-    @Test(arguments: ["tiny_xtr_two_negatives", "tiny_colbert"]) func cachedTokenLossEqualsUncached(_ name: String) throws {
+    @Test(arguments: ["tiny_xtr_two_negatives", "tiny_colbert", "tiny_aligner_top2"]) func cachedTokenLossEqualsUncached(_ name: String) throws {
         let c = try TrainingCase.named(name)
         var results: [[Float]] = []
         var losses: [Double] = []

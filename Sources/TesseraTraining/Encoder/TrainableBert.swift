@@ -35,6 +35,8 @@ public final class TrainableBert: @unchecked Sendable {
     public let heads: [TrainableDense]
     /// The token head: `Dense` modules applied in order to every token state (a multi-vector model's projection).
     public let tokenHeads: [TrainableDense]
+    /// AligneR's salience heads (on the encoder's token states), if the model has them.
+    public let salience: TrainableSalience?
     /// Every trainable tensor under its checkpoint name, in checkpoint order: the encoder's, then each head's and each
     /// token head's (`<module path>/linear.weight`, ...).
     public let parameters: [Parameter]
@@ -47,12 +49,13 @@ public final class TrainableBert: @unchecked Sendable {
     /// Width of the token vectors a multi-vector loss sees (after the token head).
     public var tokenWidth: Int { tokenHeads.last?.outputs ?? config.hiddenSize }
 
-    /// Every module folder with trainable weights (pooled heads, then the token head).
-    public var modules: [TrainableDense] { heads + tokenHeads }
+    /// Every module folder with trainable weights (pooled heads, the token head, the salience heads).
+    public var modules: [any TrainableModule] { heads + tokenHeads + (salience.map { [$0] } ?? []) }
 
     /// Copies `weights`, `heads` and `tokenHeads` into trainable tensors; `newTokenHead` appends a freshly initialised
-    /// token projection after them.
-    public init(weights: BertWeights, heads: [DenseHead] = [], tokenHeads: [DenseHead] = [], newTokenHead: TrainableDense? = nil) throws {
+    /// token projection after them; `salience` adds AligneR's salience heads.
+    public init(weights: BertWeights, heads: [DenseHead] = [], tokenHeads: [DenseHead] = [], newTokenHead: TrainableDense? = nil,
+                salience: TrainableSalience? = nil) throws {
         let config = weights.config
         self.config = config
         func copy(_ name: String) throws -> TrainableTensor {
@@ -120,9 +123,13 @@ public final class TrainableBert: @unchecked Sendable {
                 width = head.outputs
             }
         }
+        if let salience, salience.inputs != h {
+            throw TrainingError(.invalidModel, "\(salience.path): in_features \(salience.inputs), but the encoder is \(h) wide")
+        }
         self.heads = pooledHeads
         self.tokenHeads = tokenModules
-        self.parameters = parameters + (pooledHeads + tokenModules).flatMap(\.parameters)
+        self.salience = salience
+        self.parameters = parameters + (pooledHeads + tokenModules).flatMap(\.parameters) + (salience?.parameters ?? [])
     }
 
     /// Sets every gradient to zero.

@@ -7,7 +7,7 @@ import TesseraModels
 ///
 /// Its parameters are named `<module path>/linear.weight` and `<module path>/linear.bias`: the checkpoint writes
 /// them to `<module path>/model.safetensors` as `linear.weight` / `linear.bias`, where sentence-transformers reads them.
-public final class TrainableDense: @unchecked Sendable {
+public final class TrainableDense: TrainableModule, @unchecked Sendable {
     /// The module folder, relative to the model folder (e.g. `2_Dense`).
     public let path: String
     /// The activation after the linear map.

@@ -1,5 +1,6 @@
 import Foundation
 import TesseraKernels
+import TesseraModels
 
 /// How a multi-vector model scores a query against a document during training (PAPERS.md §2).
 public enum MultiVectorScore: Sendable, Equatable {
@@ -9,6 +10,10 @@ public enum MultiVectorScore: Sendable, Equatable {
     /// count (Â), `(1/Z) Σ_i max_j Â_ij P_ij`, Z the number of query tokens that retrieved a token of that document
     /// (clipped below at ``MultiVectorLoss/zFloor``).
     case xtr(kTrain: Int)
+    /// AligneR's sparse alignment (PAPERS.md §3): each query token aligned to its `k` most similar document tokens, each
+    /// pair weighted by the product of the two tokens' saliences `u = λ · ReLU(s)` (s from the salience heads, λ from
+    /// ``SalienceGate`` with budgets ⌈α_q · n⌉ for a query and ⌈α_d · m⌉ for a document): `Σ S A / Σ A`.
+    case aligner(k: Int, alphaQuery: Double, alphaDocument: Double, gate: SalienceGate)
 }
 
 /// A contrastive loss over token vectors: for each query, softmax cross-entropy of `score / temperature` over every
@@ -32,15 +37,29 @@ public struct MultiVectorLoss: Sendable, Equatable {
         self.temperature = temperature
     }
 
-    /// The loss of the batch and its gradient with respect to every token vector (same layout as `vectors`).
+    /// Whether the score needs unary salience scores (one per token) from salience heads.
+    public var needsSaliences: Bool { if case .aligner = score { return true } else { return false } }
+
+    /// The loss of the batch and its gradient with respect to every token vector (same layout as `vectors`) and, for
+    /// ``MultiVectorScore/aligner(k:alphaQuery:alphaDocument:gate:)``, with respect to every token's salience score
+    /// `saliences` (before the ReLU; empty otherwise).
     public func evaluate(_ vectors: UnsafePointer<Float>, offsets: [Int], width d: Int, queries b: Int, negatives: Int,
-                         threads: Int = 1) throws(TrainingError) -> (loss: Double, gradient: [Float]) {
+                         saliences: [Float] = [], threads: Int = 1) throws(TrainingError)
+        -> (loss: Double, gradient: [Float], salienceGradient: [Float]) {
         let rows = 2 * b + b * negatives
         guard b >= 1, offsets.count == rows + 1, d >= 1 else {
             throw TrainingError(.invalidArgument, "multi-vector loss got \(offsets.count - 1) rows, expected \(rows)")
         }
         guard temperature > 0, temperature.isFinite else { throw TrainingError(.invalidArgument, "the temperature must be positive") }
         if case .xtr(let k) = score, k < 1 { throw TrainingError(.invalidArgument, "--k-train must be at least 1") }
+        if case .aligner(let k, let aq, let ad, let gate) = score {
+            guard k >= 1, aq > 0, aq <= 1, ad > 0, ad <= 1, gate.epsilon > 0, gate.iterations >= 1 else {
+                throw TrainingError(.invalidArgument, "aligner: k ≥ 1, α_q and α_d in (0, 1], ε > 0 and at least one iteration")
+            }
+            guard saliences.count == offsets[rows] else {
+                throw TrainingError(.invalidArgument, "aligner needs one salience score per token (\(saliences.count) for \(offsets[rows]))")
+            }
+        }
         let queryTokens = offsets[b], documentTokens = offsets[rows] - offsets[b]
         let documents = rows - b
         // P = Q Dᵀ: every query token against every document token of the batch.
@@ -54,6 +73,10 @@ public struct MultiVectorLoss: Sendable, Equatable {
         var retrieved: [Float] = []
         if case .xtr(let k) = score {
             retrieved = (0..<queryTokens).map { a in Self.kthLargest(p[(a * documentTokens)..<((a + 1) * documentTokens)], k: min(k, documentTokens)) }
+        }
+        if case .aligner(let k, let aq, let ad, let gate) = score {
+            return alignerLoss(p, vectors: vectors, offsets: offsets, width: d, queries: b, rows: rows, saliences: saliences,
+                               k: k, alphas: (aq, ad), gate: gate)
         }
         // Per (query, document): the score, and for each query token the document token it aligned to (or -1) with
         // the weight d score / d P of that alignment.
@@ -92,10 +115,15 @@ public struct MultiVectorLoss: Sendable, Equatable {
                 for (a, column) in alignments[c] { gradientP.append((a, column, g)) }
             }
         }
-        // dQ = G D and dD = Gᵀ Q, G sparse (one entry per query token and document at most).
-        var gradient = [Double](repeating: 0, count: offsets[rows] * d)
+        return (total / Double(b), Self.vectorGradient(gradientP, vectors: vectors, offsets: offsets, width: d, queries: b), [])
+    }
+
+    /// dQ = G D and dD = Gᵀ Q for the sparse G of `entries` (query token row, document token column, value).
+    static func vectorGradient(_ entries: [(row: Int, column: Int, value: Double)], vectors: UnsafePointer<Float>, offsets: [Int],
+                               width d: Int, queries b: Int) -> [Float] {
+        var gradient = [Double](repeating: 0, count: offsets[offsets.count - 1] * d)
         let base = offsets[b]
-        for (a, j, g) in gradientP {
+        for (a, j, g) in entries {
             let q = vectors + a * d, t = vectors + (base + j) * d
             let dq = a * d, dt = (base + j) * d
             for c in 0..<d {
@@ -103,7 +131,77 @@ public struct MultiVectorLoss: Sendable, Equatable {
                 gradient[dt + c] += g * Double(q[c])
             }
         }
-        return (total / Double(b), gradient.map(Float.init))
+        return gradient.map(Float.init)
+    }
+
+    /// The AligneR loss on the scores `p` (query tokens × document tokens of the batch).
+    private func alignerLoss(_ p: [Float], vectors: UnsafePointer<Float>, offsets: [Int], width d: Int, queries b: Int, rows: Int,
+                             saliences: [Float], k: Int, alphas: (query: Double, document: Double), gate: SalienceGate)
+        -> (loss: Double, gradient: [Float], salienceGradient: [Float]) {
+        let documentTokens = offsets[rows] - offsets[b], documents = rows - b
+        // Unary saliences u = λ · ReLU(s) of every row.
+        var solutions: [SalienceGate.Solution] = []
+        var relu: [[Double]] = []
+        var u = [Double](repeating: 0, count: offsets[rows])
+        for row in 0..<rows {
+            let r = (offsets[row]..<offsets[row + 1]).map { max(Double(saliences[$0]), 0) }
+            let alpha = row < b ? alphas.query : alphas.document
+            let solution = gate.solve(r, k: (alpha * Double(r.count)).rounded(.up))
+            for (t, x) in r.enumerated() { u[offsets[row] + t] = solution.gates[t] * x }
+            solutions.append(solution)
+            relu.append(r)
+        }
+        var total = 0.0
+        var gradientP: [(row: Int, column: Int, value: Double)] = []
+        var du = [Double](repeating: 0, count: offsets[rows])
+        let base = offsets[b]
+        for i in 0..<b {
+            var logits = [Double](repeating: 0, count: documents)
+            var pairs = [[(token: Int, column: Int)]](repeating: [], count: documents)
+            var sums = [(numerator: Double, denominator: Double)](repeating: (0, 0), count: documents)
+            for c in 0..<documents {
+                let first = offsets[b + c] - base, last = offsets[b + c + 1] - base
+                let take = min(k, last - first)
+                for a in offsets[i]..<offsets[i + 1] {
+                    let row = a * documentTokens
+                    // The `take` most similar tokens of the document (ties: the earlier token).
+                    let ranked = (first..<last).sorted { p[row + $0] != p[row + $1] ? p[row + $0] > p[row + $1] : $0 < $1 }
+                    for j in ranked.prefix(take) {
+                        let w = u[a] * u[base + j]
+                        sums[c].numerator += Double(p[row + j]) * w
+                        sums[c].denominator += w
+                        pairs[c].append((a, j))
+                    }
+                }
+                logits[c] = sums[c].denominator > 0 ? sums[c].numerator / sums[c].denominator / temperature : 0
+            }
+            let top = logits.max() ?? 0
+            let exps = logits.map { Foundation.exp($0 - top) }
+            let sum = exps.reduce(0, +)
+            total += -(logits[i] - top - Foundation.log(sum))
+            for c in 0..<documents where sums[c].denominator > 0 {
+                let g = (exps[c] / sum - (c == i ? 1 : 0)) / Double(b) / temperature
+                let den = sums[c].denominator, sim = sums[c].numerator / den
+                for (a, j) in pairs[c] {
+                    let s = Double(p[a * documentTokens + j])
+                    gradientP.append((a, j, g * u[a] * u[base + j] / den))
+                    du[a] += g * u[base + j] * (s - sim) / den
+                    du[base + j] += g * u[a] * (s - sim) / den
+                }
+            }
+        }
+        // Back through u = λ · ReLU(s) and the gates.
+        var ds = [Float](repeating: 0, count: offsets[rows])
+        for row in 0..<rows {
+            let range = offsets[row]..<offsets[row + 1]
+            let solution = solutions[row]
+            let dGates = range.enumerated().map { t, x in du[x] * relu[row][t] }
+            let viaGates = gate.backward(solution, gradient: dGates)
+            for (t, x) in range.enumerated() where saliences[x] > 0 {
+                ds[x] = Float(du[x] * solution.gates[t] + viaGates[t])
+            }
+        }
+        return (total / Double(b), Self.vectorGradient(gradientP, vectors: vectors, offsets: offsets, width: d, queries: b), ds)
     }
 
     /// The k-th largest value of `values` (k ≥ 1, at most their count).

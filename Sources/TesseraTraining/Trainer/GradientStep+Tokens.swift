@@ -14,7 +14,12 @@ extension TrainableBert {
         let chunk = max(1, settings.miniBatchSize ?? rows.count)
         let chunks = stride(from: 0, to: rows.count, by: chunk).map { $0..<min($0 + chunk, rows.count) }
         let cached = settings.miniBatchSize != nil
+        let b = batch.queries.count
+        guard !loss.needsSaliences || salience != nil else {
+            throw TrainingError(.invalidModel, "the aligner loss needs salience heads")
+        }
         var unit = [Float](repeating: 0, count: offsets[rows.count] * d)
+        var saliences = [Float](repeating: 0, count: loss.needsSaliences ? offsets[rows.count] : 0)
         var tapes: [EncoderTape] = []
         var tokens = 0, peak = 0, held = 0
         for range in chunks {
@@ -25,14 +30,24 @@ extension TrainableBert {
                 guard let base = out.baseAddress else { return }
                 Self.normalizeRows(stages[stages.count - 1], rows: tape.total, width: d, into: base + offsets[range.lowerBound] * d)
             }
+            if let salience, loss.needsSaliences {
+                let h = config.hiddenSize
+                saliences.withUnsafeMutableBufferPointer { out in
+                    for (s, input) in tape.inputs.enumerated() {
+                        let row = range.lowerBound + s
+                        salience.forward(tape.output.pointer + tape.starts[s] * h, rows: input.ids.count, query: row < b,
+                                         into: out.baseAddress! + offsets[row])
+                    }
+                }
+            }
             tokens += tape.total
             held = cached ? tape.activationBytes : held + tape.activationBytes
             peak = max(peak, held)
             if !cached { tapes.append(tape) }
         }
-        let (value, gradient) = try unit.withUnsafeBufferPointer { u throws(TrainingError) in
-            try loss.evaluate(u.baseAddress!, offsets: offsets, width: d, queries: batch.queries.count,
-                              negatives: batch.negativesPerQuery, threads: settings.threads)
+        let (value, gradient, salienceGradient) = try unit.withUnsafeBufferPointer { u throws(TrainingError) in
+            try loss.evaluate(u.baseAddress!, offsets: offsets, width: d, queries: b, negatives: batch.negativesPerQuery,
+                              saliences: saliences, threads: settings.threads)
         }
         guard value.isFinite else { throw TrainingError(.diverged, "the loss is \(value) (not finite)") }
         for (index, range) in chunks.enumerated() {
@@ -58,6 +73,18 @@ extension TrainableBert {
                     }
                 }
                 dy = dx
+            }
+            if let salience, loss.needsSaliences {
+                let h = config.hiddenSize
+                dy.withUnsafeMutableBufferPointer { dx in
+                    salienceGradient.withUnsafeBufferPointer { ds in
+                        for (s, input) in tape.inputs.enumerated() {
+                            let row = range.lowerBound + s
+                            salience.backward(ds.baseAddress! + offsets[row], input: tape.output.pointer + tape.starts[s] * h,
+                                              rows: input.ids.count, query: row < b, addingTo: dx.baseAddress! + tape.starts[s] * h)
+                        }
+                    }
+                }
             }
             dy.withUnsafeBufferPointer { backward(tape, outputGradient: $0.baseAddress!, threads: settings.threads) }
         }
