@@ -11,27 +11,21 @@ extension TrainableBert {
         let d = tokenWidth
         var offsets = [0]
         for row in rows { offsets.append(offsets[offsets.count - 1] + row.ids.count) }
-        let chunk = max(1, settings.miniBatchSize ?? rows.count)
-        let chunks = stride(from: 0, to: rows.count, by: chunk).map { $0..<min($0 + chunk, rows.count) }
-        let cached = settings.miniBatchSize != nil
         let b = batch.queries.count
         guard !loss.needsSaliences || salience != nil else {
             throw TrainingError(.invalidModel, "the aligner loss needs salience heads")
         }
+        let h = config.hiddenSize
         var unit = [Float](repeating: 0, count: offsets[rows.count] * d)
         var saliences = [Float](repeating: 0, count: loss.needsSaliences ? offsets[rows.count] : 0)
-        var tapes: [EncoderTape] = []
-        var tokens = 0, peak = 0, held = 0
-        for range in chunks {
-            let tape = forward(Array(rows[range]), examples: Array(range), dropout: settings.dropout, seed: seed,
-                               recompute: cached || settings.recompute, threads: settings.threads)
+        var gradient: [Float] = [], salienceGradient: [Float] = []
+        return try gradCache(rows, settings: settings, seed: seed, embed: { range, tape in
             let stages = projectTokens(tape, threads: settings.threads)
             unit.withUnsafeMutableBufferPointer { out in
                 guard let base = out.baseAddress else { return }
                 Self.normalizeRows(stages[stages.count - 1], rows: tape.total, width: d, into: base + offsets[range.lowerBound] * d)
             }
             if let salience, loss.needsSaliences {
-                let h = config.hiddenSize
                 saliences.withUnsafeMutableBufferPointer { out in
                     for (s, input) in tape.inputs.enumerated() {
                         let row = range.lowerBound + s
@@ -40,26 +34,15 @@ extension TrainableBert {
                     }
                 }
             }
-            tokens += tape.total
-            held = cached ? tape.activationBytes : held + tape.activationBytes
-            peak = max(peak, held)
-            if !cached { tapes.append(tape) }
-        }
-        let (value, gradient, salienceGradient) = try unit.withUnsafeBufferPointer { u throws(TrainingError) in
-            try loss.evaluate(u.baseAddress!, offsets: offsets, width: d, queries: b, negatives: batch.negativesPerQuery,
-                              saliences: saliences, threads: settings.threads)
-        }
-        guard value.isFinite else { throw TrainingError(.diverged, "the loss is \(value) (not finite)") }
-        for (index, range) in chunks.enumerated() {
-            let tape: EncoderTape
-            if !cached {
-                tape = tapes[index]
-            } else {
-                tape = forward(Array(rows[range]), examples: Array(range), dropout: settings.dropout, seed: seed,
-                               recompute: settings.recompute, threads: settings.threads)
-                tokens += tape.total
-                peak = max(peak, tape.activationBytes)
+        }, loss: {
+            let (value, g, gs) = try unit.withUnsafeBufferPointer { u throws(TrainingError) in
+                try loss.evaluate(u.baseAddress!, offsets: offsets, width: d, queries: b, negatives: batch.negativesPerQuery,
+                                  saliences: saliences, threads: settings.threads)
             }
+            gradient = g
+            salienceGradient = gs
+            return value
+        }, backpropagate: { range, tape in
             // The token head is cheap next to the encoder: run again here rather than kept from the first pass.
             let stages = projectTokens(tape, threads: settings.threads)
             var dy = Array(gradient[(offsets[range.lowerBound] * d)..<(offsets[range.upperBound] * d)])
@@ -75,7 +58,6 @@ extension TrainableBert {
                 dy = dx
             }
             if let salience, loss.needsSaliences {
-                let h = config.hiddenSize
                 dy.withUnsafeMutableBufferPointer { dx in
                     salienceGradient.withUnsafeBufferPointer { ds in
                         for (s, input) in tape.inputs.enumerated() {
@@ -87,8 +69,7 @@ extension TrainableBert {
                 }
             }
             dy.withUnsafeBufferPointer { backward(tape, outputGradient: $0.baseAddress!, threads: settings.threads) }
-        }
-        return GradientReport(loss: value, tokens: tokens, peakActivationBytes: peak)
+        })
     }
 
     /// The token head's stages on the tape's output: `stages[0]` is the encoder's output, `stages[i + 1]` head i's.

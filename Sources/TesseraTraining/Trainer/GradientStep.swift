@@ -61,44 +61,24 @@ extension TrainableBert {
         }
         let rows = batch.rows
         let h = config.hiddenSize
-        let chunk = max(1, settings.miniBatchSize ?? rows.count)
-        let chunks = stride(from: 0, to: rows.count, by: chunk).map { $0..<min($0 + chunk, rows.count) }
         var embeddings = [Float](repeating: 0, count: rows.count * h)
-        var tapes: [EncoderTape] = []
-        var tokens = 0, peak = 0
-        let cached = settings.miniBatchSize != nil
-        var held = 0
-        for range in chunks {
-            // A cached loss's first pass only needs the embeddings: its tape keeps the least it can.
-            let tape = forward(Array(rows[range]), examples: Array(range), dropout: settings.dropout, seed: seed,
-                               recompute: cached || settings.recompute, threads: settings.threads)
+        var gradient: [Float] = []
+        return try gradCache(rows, settings: settings, seed: seed, embed: { range, tape in
             pool(tape, into: &embeddings, firstRow: range.lowerBound, pooling: settings.pooling)
-            tokens += tape.total
-            held = cached ? tape.activationBytes : held + tape.activationBytes
-            peak = max(peak, held)
-            if !cached { tapes.append(tape) }
-        }
-        // The heads run once on the whole batch's pooled embeddings (so GradCache needs nothing more of them).
-        // stages[i] is head i's input, stages[i + 1] its output.
-        var stages = [embeddings]
-        for head in heads { stages.append(head.forward(stages[stages.count - 1], rows: rows.count, threads: settings.threads)) }
-        let (loss, finalGradient) = try settings.loss.evaluate(stages[stages.count - 1], width: embeddingWidth,
-                                                               queries: batch.queries.count, negatives: batch.negativesPerQuery)
-        guard loss.isFinite else { throw TrainingError(.diverged, "the loss is \(loss) (not finite)") }
-        var gradient = finalGradient
-        for (i, head) in heads.enumerated().reversed() {
-            gradient = head.backward(gradient, input: stages[i], output: stages[i + 1], rows: rows.count, threads: settings.threads)
-        }
-        for (index, range) in chunks.enumerated() {
-            let tape: EncoderTape
-            if !cached {
-                tape = tapes[index]
-            } else {
-                tape = forward(Array(rows[range]), examples: Array(range), dropout: settings.dropout, seed: seed,
-                               recompute: settings.recompute, threads: settings.threads)
-                tokens += tape.total
-                peak = max(peak, tape.activationBytes)
+        }, loss: {
+            // The heads run once on the whole batch's pooled embeddings (so GradCache needs nothing more of them).
+            // stages[i] is head i's input, stages[i + 1] its output.
+            var stages = [embeddings]
+            for head in heads { stages.append(head.forward(stages[stages.count - 1], rows: rows.count, threads: settings.threads)) }
+            let (loss, finalGradient) = try settings.loss.evaluate(stages[stages.count - 1], width: embeddingWidth,
+                                                                   queries: batch.queries.count, negatives: batch.negativesPerQuery)
+            guard loss.isFinite else { throw TrainingError(.diverged, "the loss is \(loss) (not finite)") }
+            gradient = finalGradient
+            for (i, head) in heads.enumerated().reversed() {
+                gradient = head.backward(gradient, input: stages[i], output: stages[i + 1], rows: rows.count, threads: settings.threads)
             }
+            return loss
+        }, backpropagate: { range, tape in
             let dStates = Matrix(shape: [tape.total, h], pool: pool)
             dStates.zero()
             for (s, input) in tape.inputs.enumerated() {
@@ -119,8 +99,46 @@ extension TrainableBert {
                 }
             }
             backward(tape, outputGradient: dStates.pointer, threads: settings.threads)
+        })
+    }
+
+    /// GradCache's two passes over `rows` in mini-batches of `settings.miniBatchSize` (all at once without one): the
+    /// first encodes each mini-batch and hands its tape to `embed`; `loss` then computes the batch's loss from what `embed`
+    /// kept (and the gradient `backpropagate` needs); the second pass hands `backpropagate` each mini-batch's tape again —
+    /// the kept one, or, when cached, a fresh forward pass with the same dropout masks — to run the encoder's backward.
+    func gradCache(_ rows: [EncoderInput], settings: GradientSettings, seed: UInt64,
+                   embed: (Range<Int>, EncoderTape) throws -> Void, loss: () throws -> Double,
+                   backpropagate: (Range<Int>, EncoderTape) throws -> Void) throws -> GradientReport {
+        let chunk = max(1, settings.miniBatchSize ?? rows.count)
+        let chunks = stride(from: 0, to: rows.count, by: chunk).map { $0..<min($0 + chunk, rows.count) }
+        let cached = settings.miniBatchSize != nil
+        var tapes: [EncoderTape] = []
+        var tokens = 0, peak = 0, held = 0
+        for range in chunks {
+            // A cached loss's first pass only needs the embeddings: its tape keeps the least it can.
+            let tape = forward(Array(rows[range]), examples: Array(range), dropout: settings.dropout, seed: seed,
+                               recompute: cached || settings.recompute, threads: settings.threads)
+            try embed(range, tape)
+            tokens += tape.total
+            held = cached ? tape.activationBytes : held + tape.activationBytes
+            peak = max(peak, held)
+            if !cached { tapes.append(tape) }
         }
-        return GradientReport(loss: loss, tokens: tokens, peakActivationBytes: peak)
+        let value = try loss()
+        guard value.isFinite else { throw TrainingError(.diverged, "the loss is \(value) (not finite)") }
+        for (index, range) in chunks.enumerated() {
+            let tape: EncoderTape
+            if !cached {
+                tape = tapes[index]
+            } else {
+                tape = forward(Array(rows[range]), examples: Array(range), dropout: settings.dropout, seed: seed,
+                               recompute: settings.recompute, threads: settings.threads)
+                tokens += tape.total
+                peak = max(peak, tape.activationBytes)
+            }
+            try backpropagate(range, tape)
+        }
+        return GradientReport(loss: value, tokens: tokens, peakActivationBytes: peak)
     }
 
     /// Pools each sequence of the tape into `embeddings` from row `firstRow`.
