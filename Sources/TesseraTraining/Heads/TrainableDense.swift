@@ -48,6 +48,17 @@ public final class TrainableDense: TrainableModule, @unchecked Sendable {
         hasBias = false
     }
 
+    /// A new linear head without bias whose weight is `weight` (`[outputs × inputs]`, row-major), e.g. the principal
+    /// directions of the encoder's token states (``PrincipalComponents``).
+    public init(path: String, inputs: Int, outputs: Int, weight values: [Float]) {
+        precondition(values.count == inputs * outputs, "TrainableDense: \(values.count) weights for \(outputs) × \(inputs)")
+        self.path = path
+        activation = .identity
+        weight = TrainableTensor(value: Matrix(shape: [outputs, inputs], values: values))
+        bias = TrainableTensor(value: Matrix(shape: [outputs], values: [Float](repeating: 0, count: outputs)))
+        hasBias = false
+    }
+
     /// The module's `config.json`, as sentence-transformers and PyLate write it.
     public var configJSON: String {
         """

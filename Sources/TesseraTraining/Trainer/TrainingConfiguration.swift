@@ -15,6 +15,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var kTrain: Int?
     /// Width of a new token head (a model without one gets a projection to this many dimensions; nil: 128).
     public var tokenDimension: Int?
+    /// How a new token head starts: nil or `random` (uniform ±1/√in, as PyLate), `pca` (the principal directions of
+    /// the encoder's normalised token states on the training texts: the zero-shot geometry, exactly at full width).
+    public var headInit: String?
     /// Matryoshka widths (empty: the model's full width only).
     public var matryoshkaDimensions: [Int] = []
     /// One weight per Matryoshka width (empty: 1 each).
@@ -65,6 +68,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Whether the loss scores token vectors.
     public var isMultiVector: Bool { ["colbert", "xtr"].contains(loss) }
 
+    /// The values ``headInit`` takes.
+    public static let headInits = ["random", "pca"]
     /// The default of ``kTrain``.
     public static let defaultKTrain = 128
     /// The default of ``tokenDimension``.
@@ -116,6 +121,12 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         guard maxGradNorm > 0 else { throw TrainingError(.invalidArgument, "--max-grad-norm must be positive") }
         if let k = kTrain, k < 1 { throw TrainingError(.invalidArgument, "--k-train must be at least 1") }
         if let d = tokenDimension, d < 1 { throw TrainingError(.invalidArgument, "--dim must be at least 1") }
+        if let h = headInit {
+            guard Self.headInits.contains(h) else {
+                throw TrainingError(.invalidArgument, "unknown --head-init \(h) (\(Self.headInits.joined(separator: " or ")))")
+            }
+            guard isMultiVector else { throw TrainingError(.invalidArgument, "--head-init applies to a new token head (colbert, xtr)") }
+        }
         if isMultiVector && !matryoshkaDimensions.isEmpty {
             throw TrainingError(.invalidArgument, "--mrl-dims applies to pooled losses (mnrl, gecko), not to \(loss)")
         }

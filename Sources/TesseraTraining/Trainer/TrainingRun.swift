@@ -85,6 +85,7 @@ public final class TrainingRun {
         let config = model.encoder.config
         let file = try SafeTensorsFile(path: modelFolder + "/model.safetensors")
         let weights = try BertWeights(file: file, config: config)
+        let examples = try TrainingData.read(path: data)
         if configuration.isMultiVector {
             guard !model.markers.isActive else {
                 throw TrainingError(.invalidModel, "\(modelFolder): ColBERT marker tokens and query expansion are not supported yet (config_sentence_transformers.json)")
@@ -92,11 +93,24 @@ public final class TrainingRun {
             let width = configuration.tokenDimension ?? TrainingConfiguration.defaultTokenDimension
             if model.tokenHeads.isEmpty {
                 // A model without a token head gets PyLate's: a bias-free linear projection in module folder 1_Dense.
-                let head = TrainableDense(path: CheckpointStore.Layout.tokenHeadPath, inputs: config.hiddenSize, outputs: width,
+                let head: TrainableDense
+                if configuration.headInit == "pca" {
+                    guard width <= config.hiddenSize else {
+                        throw TrainingError(.invalidArgument, "--head-init pca gives at most \(config.hiddenSize) dimensions (the encoder's width); --dim \(width)")
+                    }
+                    let components = try Self.tokenComponents(model: model, examples: examples, configuration: configuration, threads: threads)
+                    head = TrainableDense(path: CheckpointStore.Layout.tokenHeadPath, inputs: config.hiddenSize, outputs: width,
+                                          weight: components.projection(width))
+                } else {
+                    head = TrainableDense(path: CheckpointStore.Layout.tokenHeadPath, inputs: config.hiddenSize, outputs: width,
                                           seed: configuration.seed ^ 0x746F_6B65_6E68_6561)
+                }
                 trainable = try TrainableBert(weights: weights, newTokenHead: head)
                 layout = try CheckpointStore.Layout.multiVector(source: modelFolder, head: head, configuration: configuration)
             } else {
+                if configuration.headInit != nil {
+                    throw TrainingError(.invalidArgument, "\(modelFolder) has a token head already; --head-init applies to a new one")
+                }
                 if let asked = configuration.tokenDimension, asked != model.tokenDimension {
                     throw TrainingError(.invalidModel, "\(modelFolder) has a token head of \(model.tokenDimension) dimensions; --dim \(asked) differs")
                 }
@@ -123,7 +137,6 @@ public final class TrainingRun {
         self.output = output
         self.threads = max(1, threads)
         self.recompute = recompute
-        let examples = try TrainingData.read(path: data)
         self.examples = examples
         let fewest = examples.map(\.negatives.count).min() ?? 0
         let negatives = configuration.negatives ?? fewest
@@ -155,6 +168,30 @@ public final class TrainingRun {
         self.configuration = configuration
         stepsPerEpoch = max(1, examples.count / configuration.batchSize + (examples.count % configuration.batchSize >= 2 ? 1 : 0))
         totalSteps = configuration.steps ?? configuration.epochs * stepsPerEpoch
+    }
+
+    /// Texts whose token states start a `--head-init pca` head: the positives, then the queries, of the first examples,
+    /// up to this many tokens.
+    static let componentTokenBudget = 200_000
+
+    /// The principal components of the encoder's L2-normalised token states over the training texts (documents at the
+    /// document budget, queries at the query budget), in file order up to ``componentTokenBudget`` tokens.
+    static func tokenComponents(model: EmbeddingModel, examples: [TrainingExample], configuration: TrainingConfiguration,
+                                threads: Int) throws -> PrincipalComponents {
+        let limits = (query: min(configuration.queryMaxLength, model.encoder.config.maxPositions),
+                      document: min(configuration.maxLength, model.encoder.config.maxPositions))
+        var inputs: [EncoderInput] = []
+        var tokens = 0
+        var seen = Set<String>()
+        let texts = examples.map { (configuration.format.document($0.positive), limits.document) }
+            + examples.map { (configuration.format.query($0.query, task: $0.task), limits.query) }
+        for (text, limit) in texts where tokens < componentTokenBudget && seen.insert(text).inserted {
+            let input = try model.tokenize(text, maxLength: limit)
+            inputs.append(input)
+            tokens += input.ids.count
+        }
+        let vectors = try model.embedTokens(inputs: inputs, options: EmbedOptions(batchSize: 32, threads: threads))
+        return try vectors.vectors.withUnsafeBufferPointer { try PrincipalComponents(rows: $0, width: vectors.dimension) }
     }
 
     /// `hidden_dropout_prob` of a `config.json` (0.1, BERT's default, when absent).

@@ -36,6 +36,8 @@ struct TrainCommand: ParsableCommand {
     var temperature: Double?
     @Option(name: .long, help: "colbert / xtr: width of the token head a model without one gets (default 128).")
     var dim: Int?
+    @Option(name: .long, help: "colbert / xtr: how a new token head starts: random (PyLate's, the default) or pca (the principal directions of the encoder's token states on the training texts).")
+    var headInit: String?
     @Option(name: .long, help: "xtr: document tokens of the batch each query token retrieves (k_train, default 128).")
     var kTrain: Int?
     @Option(name: .long, help: "MNRL's cosine scale.")
@@ -112,6 +114,7 @@ struct TrainCommand: ParsableCommand {
             if let temperature { c.temperature = temperature }
             c.kTrain = kTrain
             c.tokenDimension = dim
+            c.headInit = headInit
             c.matryoshkaDimensions = try parseList(mrlDims, Int.init, "--mrl-dims")
             c.matryoshkaWeights = try parseList(mrlWeights, Double.init, "--mrl-weights")
             c.batchSize = batchSize
