@@ -35,6 +35,17 @@ public struct TokenVectors: Sendable {
     public var offsets: [Int]
     /// Width of each vector.
     public var dimension: Int
+    /// AligneR's learned salience of every token row (`u = λ · ReLU(w · x + b)`, PAPERS.md §3), when they were asked for
+    /// and the model has salience heads; nil otherwise.
+    public var saliences: [Float]? = nil
+}
+
+/// Whether texts are queries or documents: AligneR's salience heads differ between the two.
+public enum TokenRole: Sendable, Equatable {
+    /// Query tokens (the query head, budget α_q).
+    case query
+    /// Document tokens (the document head, budget α_d).
+    case document
 }
 
 /// A sentence-embedding model: tokenizer + BERT encoder + pooling (+ normalisation), loaded from a local
@@ -57,6 +68,8 @@ public final class EmbeddingModel: Sendable {
     public let tokenHeads: [DenseHead]
     /// The folder's PyLate marker and query-expansion settings (none for other folders).
     public let markers: TokenMarkers
+    /// AligneR's learned salience heads (module folder `2_Salience`, written by `tessera train --loss aligner`), if any.
+    public let salienceHeads: SalienceHeads?
 
     /// Width of pooled vectors (after the heads) before Matryoshka truncation.
     public var dimension: Int { heads.last?.outputs ?? encoder.config.hiddenSize }
@@ -85,6 +98,7 @@ public final class EmbeddingModel: Sendable {
         heads = try Self.loadHeads(pipeline.denseModules, folder: folder, width: config.hiddenSize)
         tokenHeads = try Self.loadHeads(pipeline.tokenModules, folder: folder, width: config.hiddenSize)
         markers = try TokenMarkers(folder: folder)
+        salienceHeads = try SalienceHeads(folder: folder, hiddenSize: config.hiddenSize)
     }
 
     /// The `Dense` modules at `paths`, checked to chain from `width` features.
@@ -161,8 +175,10 @@ public final class EmbeddingModel: Sendable {
         return try embedTokens(inputs: inputs, options: options, normalize: normalize)
     }
 
-    /// Token-level vectors of already tokenized inputs.
-    public func embedTokens(inputs: [EncoderInput], options: EmbedOptions = EmbedOptions(), normalize: Bool = true) throws -> TokenVectors {
+    /// Token-level vectors of already tokenized inputs; with `saliences` set and salience heads in the model, also every
+    /// token's learned salience for that role (computed from the same encoder states).
+    public func embedTokens(inputs: [EncoderInput], options: EmbedOptions = EmbedOptions(), normalize: Bool = true,
+                            saliences role: TokenRole? = nil) throws -> TokenVectors {
         guard !markers.isActive else {
             throw ModelError(.unsupported, "unsupported: \(folder) asks for ColBERT marker tokens or query expansion (config_sentence_transformers.json: query_prefix \"\(markers.queryPrefix)\", document_prefix \"\(markers.documentPrefix)\", do_query_expansion \(markers.queryExpansion)); Tessera encodes token vectors without them")
         }
@@ -174,10 +190,18 @@ public final class EmbeddingModel: Sendable {
         var out = [Float](repeating: 0, count: offsets[inputs.count] * width)
         let starts = offsets
         let heads = tokenHeads, full = tokenDimension
+        let salience = role == nil ? nil : salienceHeads, isQuery = role == .query
+        var saliences = [Float](repeating: 0, count: salience == nil ? 0 : offsets[inputs.count])
+        try saliences.withUnsafeMutableBufferPointer { salienceBuffer in
+        let salienceSink = salienceBuffer.baseAddress.map(UnsafeSendablePointer.init)
         try out.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             let sink = UnsafeSendablePointer(base)
             try run(inputs, options: options) { index, states, rows in
+                if let salience, let salienceSink {
+                    let u = salience.saliences(states, rows: rows, isQuery: isQuery)
+                    (salienceSink.pointer + starts[index]).update(from: u, count: rows)
+                }
                 var vectors = states
                 var projected: [UnsafeMutablePointer<Float>] = []
                 defer { projected.forEach { $0.deallocate() } }
@@ -196,7 +220,8 @@ public final class EmbeddingModel: Sendable {
                 }
             }
         }
-        return TokenVectors(vectors: out, offsets: offsets, dimension: width)
+        }
+        return TokenVectors(vectors: out, offsets: offsets, dimension: width, saliences: salience == nil ? nil : saliences)
     }
 
     func outputWidth(_ dimension: Int?, of full: Int) throws(ModelError) -> Int {

@@ -96,6 +96,38 @@ import TesseraTestSupport
         #expect(wrong.status != 0 && wrong.stderr.contains("--k-train applies to --loss xtr"))
     }
 
+    @Test func alignerTrainingWritesSalienceHeadsThatTheIndexesUse() throws {
+        let beir = try Self.beir()
+        let pairs = beir + "/pairs.jsonl"
+        #expect(try CLI.run(["pairs", "--data", beir, "--split", "train", "--out", pairs]).status == 0)
+        let out = beir + "/aligner-model"
+        let t = try CLI.run(["train", "--model", Self.tiny(), "--data", pairs, "--out", out, "--batch-size", "2", "--epochs", "1",
+                             "--lr", "1e-3", "--loss", "aligner", "--dim", "8", "--alpha-q", "0.5", "--alpha-d", "0.6", "--epsilon", "0.05",
+                             "--eval", beir, "--eval-split", "train", "--json", "--quiet"])
+        #expect(t.status == 0, "\(t.stderr)")
+        let config = try JSONValue.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: out + "/2_Salience/config.json")))).objectValue
+        #expect(config?["alpha_document"]?.doubleValue == 0.6 && config?["epsilon"]?.doubleValue == 0.05 && config?["in_features"]?.intValue == 32)
+        #expect(FileManager.default.fileExists(atPath: out + "/2_Salience/model.safetensors"))
+        for mode in [["aligner", "--prune", "0.5", "--query-prune", "0.5"], ["aligner-exact", "--prune", "0.5"]] {
+            let b = try CLI.run(["beir", "--data", beir, "--split", "train", "--model", out, "--mode"] + mode + ["--json", "--index-dir", beir + "/indexes"])
+            #expect(b.status == 0, "\(b.stderr)")
+        }
+        // The WARP index holds the learned saliences; the exact one stores them beside the vectors.
+        let folders = try FileManager.default.contentsOfDirectory(atPath: beir + "/indexes")
+        var kinds: [String] = []
+        for folder in folders where FileManager.default.fileExists(atPath: beir + "/indexes/" + folder + "/manifest.json") {
+            let manifest = try String(contentsOfFile: beir + "/indexes/" + folder + "/manifest.json", encoding: .utf8)
+            if manifest.contains("warp-residual") { kinds.append(manifest.contains("\"learned\"") ? "warp-learned" : "warp-idf") }
+            else { kinds.append(manifest.contains("\"saliences\"") ? "exact-learned" : "exact") }
+        }
+        #expect(kinds.sorted() == ["exact-learned", "warp-learned"], "\(kinds)")
+        // XTR training of an AligneR folder would drop its heads: refused.
+        let x = try CLI.run(["train", "--model", out, "--data", pairs, "--out", beir + "/x", "--loss", "xtr"])
+        #expect(x.status != 0 && x.stderr.contains("train it with --loss aligner"), "\(x.stderr)")
+        let wrong = try CLI.run(["train", "--model", Self.tiny(), "--data", pairs, "--out", beir + "/o", "--loss", "xtr", "--alpha-q", "0.5"])
+        #expect(wrong.status != 0 && wrong.stderr.contains("apply to --loss aligner"), "\(wrong.stderr)")
+    }
+
     /// The files of a folder and their bytes.
     func contents(_ folder: String) throws -> [String: Data] {
         var files: [String: Data] = [:]

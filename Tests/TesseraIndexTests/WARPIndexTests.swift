@@ -326,5 +326,29 @@ func openError(_ path: String, verifyChecksums: Bool = true) -> IndexError? {
         var p = WARPBuildParameters()
         p.bits = 3
         #expect(throws: IndexError.self) { try WARPIndexBuilder(destination: root + "/x", dimension: 8, parameters: p) }
+        // Learned saliences: one per token, finite and ≥ 0, for every document or for none.
+        let learned = try WARPIndexBuilder(destination: root + "/learned", dimension: 2, parameters: WARPBuildParameters())
+        let unit: [Float] = [1, 0, 0, 1]
+        try unit.withUnsafeBufferPointer { v in
+            for (bad, why) in [([Float(1)], "1 saliences for 2 tokens"), ([1, -0.5], "token 1 has salience -0.5"), ([.nan, 1], "token 0 has salience nan")] {
+                do {
+                    try learned.add(documentID: "a", vectors: v, tokenIds: [1, 2], saliences: bad)
+                    Issue.record("saliences \(bad) were accepted")
+                } catch let error as IndexError { #expect(error.message.contains(why), "\(error.message)") }
+            }
+            try learned.add(documentID: "a", vectors: v, tokenIds: [1, 2], saliences: [0.5, 2])
+            do {
+                try learned.add(documentID: "b", vectors: v, tokenIds: [1, 2])
+                Issue.record("a document without saliences joined a build with them")
+            } catch let error as IndexError { #expect(error.message.contains("every document or with none")) }
+        }
+        // An unknown salience kind in a manifest is refused.
+        var q = WARPBuildParameters()
+        q.centroids = 4
+        _ = try buildSmallWARPIndex(path: root + "/kind", documents: 6, dimension: 8, parameters: q)
+        let manifestPath = root + "/kind/manifest.json"
+        let text = try String(contentsOfFile: manifestPath, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"salience\":\"idf\"", with: "\"salience\":\"magic\"").write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        #expect(openError(root + "/kind", verifyChecksums: false)?.message.contains("unknown salience magic") == true)
     }
 }

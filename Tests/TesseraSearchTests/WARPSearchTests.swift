@@ -15,8 +15,10 @@ struct WARPFixture {
     let vectors: [Float]
     let offsets: [Int]
     let ids: [Int32]
+    /// Learned saliences of every token (nil: the index uses IDF).
+    let saliences: [Float]?
 
-    init(documents: Int = 25, prune: Double = 1, bits: Int = 4, centroids: Int? = nil) throws {
+    init(documents: Int = 25, prune: Double = 1, bits: Int = 4, centroids: Int? = nil, learnedSaliences: Bool = false) throws {
         root = NSTemporaryDirectory() + "tessera-warp-test-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         var rng = SplitMix64(seed: 42)
@@ -33,6 +35,9 @@ struct WARPFixture {
         vectors = v
         self.offsets = offsets
         ids = (0..<total).map { _ in Int32(rng.next() % 30) }
+        // Learned saliences in [0, 2), a quarter of them 0 (ReLU).
+        let saliences: [Float]? = learnedSaliences ? (0..<total).map { _ in rng.next() % 4 == 0 ? 0 : Float(rng.next() >> 40) / Float(1 << 23) } : nil
+        self.saliences = saliences
         var p = WARPBuildParameters()
         p.bits = bits
         p.prune = prune
@@ -42,7 +47,8 @@ struct WARPFixture {
         for doc in 0..<documents {
             try v.withUnsafeBufferPointer { b in
                 try builder.add(documentID: "d\(doc)", vectors: UnsafeBufferPointer(rebasing: b[(offsets[doc] * d)..<(offsets[doc + 1] * d)]),
-                                tokenIds: Array(ids[offsets[doc]..<offsets[doc + 1]]))
+                                tokenIds: Array(ids[offsets[doc]..<offsets[doc + 1]]),
+                                saliences: saliences.map { Array($0[offsets[doc]..<offsets[doc + 1]]) })
             }
         }
         _ = try builder.finish(model: .null, parameters: JSONObject(), titles: nil, texts: nil)
@@ -64,7 +70,9 @@ struct WARPFixture {
             for j in 0..<d { q[t * d + j] = Float(rng.next() >> 40) / Float(1 << 24) * 2 - 1; norm += q[t * d + j] * q[t * d + j] }
             for j in 0..<d { q[t * d + j] /= norm.squareRoot() }
         }
-        return QueryTokens(vectors: q, tokenIds: (0..<tokens).map { _ in Int32(rng.next() % 32) }, dimension: d)
+        let ids = (0..<tokens).map { _ in Int32(rng.next() % 32) }
+        let u: [Float]? = saliences == nil ? nil : (0..<tokens).map { _ in Float(rng.next() >> 40) / Float(1 << 24) + 0.05 }
+        return QueryTokens(vectors: q, tokenIds: ids, dimension: d, saliences: u)
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: root) }
@@ -185,6 +193,46 @@ func expectSameRanking(_ got: [ScoredDocument], _ exact: [ScoredDocument], toler
                 // Saliences are stored in 8 bits: scores agree closely, the best document exactly.
                 #expect(got.first?.document == want.first?.document)
                 for (a, b) in zip(got, want) { #expect(abs(a.score - b.score) < 0.02) }
+            }
+        }
+    }
+}
+
+extension WARPEngineTests {
+    /// An index built with learned saliences (AligneR's heads) prunes by them, stores them, and scores with the query's
+    /// own saliences: WARP equals the exact AligneR retriever over the same learned saliences.
+    @Test func learnedSaliencesPruneAndWeighAsInExactAligner() throws {
+        let f = try WARPFixture(prune: 0.5, learnedSaliences: true)
+        defer { f.remove() }
+        let index = try WARPIndex(path: f.root + "/warp")
+        #expect(index.learnedSaliences && index.folder.manifest.parameters["salience"]?.stringValue == "learned")
+        let engine = WARPEngine(index: index)
+        let learned = try #require(f.saliences)
+        let exact = AlignerRetriever(corpus: f.corpus(), learnedSaliences: learned, beta: 0.5)
+        #expect(index.tokenCount == exact.kept.filter { $0 }.count)
+        for alignment in [Alignment.topK(1), .topK(2)] {
+            for seed in 1...4 as ClosedRange<UInt64> {
+                let q = f.query(seed: seed)
+                var p = WARPSearchParameters()
+                p.nProbe = index.centroidCount
+                p.tPrime = index.tokenCount
+                p.alignment = alignment
+                let want = exact.search(q, topK: 5, alignment: alignment)
+                let got = engine.searchAligner(q, topK: 5, parameters: p)
+                #expect(got.first?.document == want.first?.document)
+                for (a, b) in zip(got, want) { #expect(abs(a.score - b.score) < 0.02) }
+                // β_q = 0.4 of 5 tokens: the two most salient query tokens, exactly as a query of those two alone.
+                p.queryPrune = 0.4
+                let u = try #require(q.saliences)
+                let top = (0..<q.count).sorted { u[$0] > u[$1] }.prefix(2).sorted()
+                let two = QueryTokens(vectors: top.flatMap { q.vectors[($0 * f.d)..<(($0 + 1) * f.d)] }, tokenIds: top.map { q.tokenIds[$0] },
+                                      dimension: f.d, saliences: top.map { u[$0] })
+                let pruned = engine.searchAligner(q, topK: 5, parameters: p)
+                var whole = p
+                whole.queryPrune = 1
+                let alone = engine.searchAligner(two, topK: 5, parameters: whole)
+                #expect(pruned.map(\.document) == alone.map(\.document))
+                for (a, b) in zip(pruned, alone) { #expect(a.score == b.score) }
             }
         }
     }

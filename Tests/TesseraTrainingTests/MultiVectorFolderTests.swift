@@ -127,6 +127,61 @@ import TesseraTraining
         }
     }
 
+    /// `--loss aligner`: the folder gets salience heads (2_Salience) that token vectors report, saliences as the heads
+    /// compute them from the encoder's states; resume restores them bit for bit.
+    @Test func anAlignerRunWritesSalienceHeadsThatTokenVectorsReport() throws {
+        var c = Self.configuration("aligner")
+        c.kTrain = nil
+        c.alphaDocument = 0.5
+        c.epsilon = 0.05
+        let out = NSTemporaryDirectory() + "tessera-aligner-\(UUID().uuidString)"
+        let summary = try Self.train(c, out: out)
+        #expect(summary.losses.allSatisfy { $0.isFinite })
+        let model = try EmbeddingModel(folder: out)
+        let heads = try #require(model.salienceHeads)
+        #expect(heads.alphaQuery == 0.5 && heads.alphaDocument == 0.5 && heads.gate.epsilon == 0.05 && heads.gate.iterations == 20)
+        #expect(heads.documentBias != 1 || heads.queryBias != 1, "the heads were not trained")
+        let texts = ["the sun makes light", "water is cold and clear"]
+        let inputs = try texts.map { try model.tokenize($0) }
+        for role in [TokenRole.query, .document] {
+            let vectors = try model.embedTokens(inputs: inputs, options: EmbedOptions(threads: 2), saliences: role)
+            let u = try #require(vectors.saliences)
+            #expect(u.count == vectors.offsets.last!)
+            let box = UncheckedSendableBox([[Float]](repeating: [], count: texts.count))
+            try model.run(inputs, options: EmbedOptions(threads: 1)) { i, s, rows in box.value[i] = heads.saliences(s, rows: rows, isQuery: role == .query) }
+            #expect(box.value.flatMap { $0 } == u)
+            #expect(u.allSatisfy { $0 >= 0 } && u.contains { $0 > 0 })
+        }
+        #expect(try model.embedTokens(inputs: inputs).saliences == nil)
+        // The fingerprint covers the heads.
+        let other = NSTemporaryDirectory() + "tessera-aligner-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: out, toPath: other)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: other + "/2_Salience/model.safetensors")))
+        bytes[bytes.count - 1] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: other + "/2_Salience/model.safetensors"))
+        #expect(try ModelFingerprint.compute(folder: other) != ModelFingerprint.compute(folder: out))
+
+        // Resume from the first epoch's checkpoint: the same bits, salience heads included.
+        let resumed = NSTemporaryDirectory() + "tessera-aligner-\(UUID().uuidString)"
+        _ = try Self.train(c, out: resumed)
+        try FileManager.default.removeItem(atPath: resumed + "/checkpoint-6")
+        let second = try Self.train(c, out: resumed, resume: true)
+        #expect(second.stepsRun == 3)
+        for file in ["model.safetensors", "1_Dense/model.safetensors", "2_Salience/model.safetensors", "2_Salience/config.json"] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: resumed + "/" + file)) == Data(contentsOf: URL(fileURLWithPath: out + "/" + file)), "\(file)")
+        }
+        // Training the AligneR folder again keeps its heads and their settings.
+        var again = TrainingConfiguration(loss: "aligner")
+        again.batchSize = 8
+        again.steps = 1
+        let third = NSTemporaryDirectory() + "tessera-aligner-\(UUID().uuidString)"
+        _ = try TrainingRun(model: out, data: TrainedFolderTests.fixtures + "/tiny_train.jsonl", output: third, configuration: again, threads: 2).run()
+        #expect(try EmbeddingModel(folder: third).salienceHeads?.alphaDocument == 0.5)
+        var bad = c
+        bad.alphaQuery = 1.5
+        #expect(throws: TrainingError.self) { try bad.validate() }
+    }
+
     @Test func markersAndExpansionAreReadAndRefusedForTokenVectors() throws {
         let dir = NSTemporaryDirectory() + "tessera-markers-\(UUID().uuidString)"
         try FileManager.default.copyItem(atPath: try TrainingCase.tinyModel(), toPath: dir)

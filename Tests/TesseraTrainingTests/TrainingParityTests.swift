@@ -27,6 +27,30 @@ import TesseraTraining
         return (diff.squareRoot(), norm.squareRoot())
     }
 
+    /// The update error of ``relativeError(_:cols:reference:rows:)`` over the entries whose reference gradient (first
+    /// step) is zero (unused rows: weight decay only, deterministic) or at least 1e-4 of the tensor's root-mean-square
+    /// gradient; the others (`undetermined`) only have to move less than `bound`.
+    func updateError(_ values: UnsafePointer<Float>, cols: Int, reference: [Float], gradient: [Float], rows: [Int]?, bound: Double)
+        -> (diff: Double, norm: Double, undetermined: (count: Int, withinBound: Bool)) {
+        var diff = 0.0, norm = 0.0, count = 0, within = true
+        let rms = (gradient.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(gradient.count, 1))).squareRoot()
+        let picked = rows ?? Array(0..<(reference.count / max(cols, 1)))
+        for (k, r) in picked.enumerated() {
+            for c in 0..<cols {
+                let a = Double(values[r * cols + c]), b = Double(reference[k * cols + c])
+                let g = Double(abs(gradient[k * cols + c]))
+                if g > 0 && g < 1e-4 * rms {
+                    count += 1
+                    within = within && abs(a) <= bound
+                    continue
+                }
+                diff += (a - b) * (a - b)
+                norm += b * b
+            }
+        }
+        return (diff.squareRoot(), norm.squareRoot(), (count, within))
+    }
+
     /// Attention key biases get an exactly zero gradient (softmax ignores a constant shift); PyTorch reports noise.
     func isKeyBias(_ name: String) -> Bool { name.hasSuffix("attention.self.key.bias") }
 
@@ -82,12 +106,19 @@ import TesseraTraining
             for i in 0..<p.count { delta.pointer[i] = p.values[i] - start.pointer[i] }
             let reference = try c.updates.floats(p.name).values
             let cols = p.shape.count == 2 ? p.shape[1] : p.count
-            let (diff, norm) = relativeError(delta.pointer, cols: cols, reference: reference, rows: p.shape.count == 2 ? c.rows[p.name] : nil)
+            let gradient = try c.gradients.floats(p.name).values
+            let (diff, norm, undetermined) = updateError(delta.pointer, cols: cols, reference: reference, gradient: gradient,
+                                                         rows: p.shape.count == 2 ? c.rows[p.name] : nil, bound: 1.5 * Double(c.steps) * c.optimizer.learningRate)
             if isKeyBias(p.name) {
                 // No reproducible reference for a zero gradient's Adam step: only bounded by the learning rate.
-                #expect(diff <= 3 * c.optimizer.learningRate * Double(p.count).squareRoot(), "\(name) \(p.name): |Δ| \(diff)")
+                let (whole, _) = relativeError(delta.pointer, cols: cols, reference: reference, rows: p.shape.count == 2 ? c.rows[p.name] : nil)
+                #expect(whole <= 3 * c.optimizer.learningRate * Double(p.count).squareRoot(), "\(name) \(p.name): |Δ| \(whole)")
                 continue
             }
+            // Entries whose gradient is below what the gradient check resolves take an Adam step of either sign in any
+            // implementation: they are held to Adam's step bound only, and must stay rare.
+            #expect(undetermined.count * 50 <= reference.count, "\(name) \(p.name): \(undetermined.count) of \(reference.count) entries with a vanishing gradient")
+            #expect(undetermined.withinBound, "\(name) \(p.name): an entry with a vanishing gradient moved more than Adam's step bound")
             // The issue asks for 1e-3; AdamW divides by √v for entries whose gradient nearly cancels, and runs from a
             // clean clone reached 1.3e-3 on MiniLM MNRL (torch's own cached vs uncached runs differ by up to 4e-4).
             #expect(diff <= 2e-3 * norm, "\(name) \(p.name): relative update error \(diff / norm)")

@@ -27,7 +27,10 @@ public final class WARPIndex: @unchecked Sendable {
     public let postingSaliences: IndexArray<UInt8>
     /// Salience of a posting for code 1 (`salience_scale / 255`).
     public let salienceUnit: Float
-    /// idf per vocabulary id (query saliences).
+    /// Whether the postings' saliences are learned (AligneR's heads; manifest `"salience": "learned"`) rather than IDF:
+    /// then queries bring their own saliences.
+    public let learnedSaliences: Bool
+    /// idf per vocabulary id (query saliences of an IDF index).
     public let idf: IndexArray<Float>
     /// Tokens per document before pruning.
     public let documentLengths: IndexArray<Int32>
@@ -72,6 +75,11 @@ public final class WARPIndex: @unchecked Sendable {
         idf = try folder.array("idf", as: Float.self)
         documentLengths = try folder.array("document_lengths", as: Int32.self, count: documentCount)
         salienceUnit = Float(p["salience_scale"]?.doubleValue ?? 1) / 255
+        switch p["salience"]?.stringValue ?? "idf" {
+        case "idf": learnedSaliences = false
+        case "learned": learnedSaliences = true
+        case let other: throw IndexError(.invalidManifest, "\(path)/manifest.json: unknown salience \(other) (idf or learned)")
+        }
         // Offsets must partition the postings; documents must be in range and sorted within each centroid.
         var previous: Int64 = 0
         guard centroidOffsets.first == 0, centroidOffsets.last == Int64(tokenCount) else {

@@ -2,7 +2,8 @@ import TesseraIO
 
 extension WARPIndexBuilder {
     /// Builds a compressed index at `destination` from the float vectors of an exact `tokens` index folder
-    /// (arrays `vectors`, `token_ids`, `document_offsets`, document ids, and `titles` / `texts` when present),
+    /// (arrays `vectors`, `token_ids`, `document_offsets`, document ids, and `titles` / `texts` / learned `saliences`
+    /// when present),
     /// keeping its model identity and its tokenisation parameters.
     public static func build(fromExactIndex exact: String, destination: String, parameters: WARPBuildParameters,
                              progress: (@Sendable (String) -> Void)? = nil) throws
@@ -13,6 +14,7 @@ extension WARPIndexBuilder {
         let vectors = try folder.array("vectors", as: Float.self, count: tokens * d)
         let ids = try folder.array("token_ids", as: Int32.self, count: tokens)
         let offsets = try folder.array("document_offsets", as: Int64.self, count: documents + 1)
+        let learned = folder.hasArray("saliences") ? try folder.array("saliences", as: Float.self, count: tokens) : nil
         let names = try folder.documentIDs()
         guard names.count == documents else { throw IndexError(.invalidArray, "\(exact): \(names.count) ids for \(documents) documents") }
         let builder = try WARPIndexBuilder(destination: destination, dimension: d, parameters: parameters)
@@ -22,7 +24,7 @@ extension WARPIndexBuilder {
             guard lo <= hi, hi <= tokens else { throw IndexError(.invalidArray, "\(exact)/document_offsets.bin: bad offsets at \(doc)") }
             try builder.add(documentID: names[doc],
                             vectors: UnsafeBufferPointer(start: vectors.buffer.baseAddress.map { $0 + lo * d }, count: (hi - lo) * d),
-                            tokenIds: Array(ids.buffer[lo..<hi]))
+                            tokenIds: Array(ids.buffer[lo..<hi]), saliences: learned.map { Array($0.buffer[lo..<hi]) })
         }
         var extra = JSONObject()
         for key in ["model_folder", "max_length", "pooling", "skip_special", "skip_punctuation", "vocabulary_size"] {

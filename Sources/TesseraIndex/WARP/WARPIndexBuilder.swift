@@ -12,7 +12,7 @@ import TesseraKernels
 ///
 /// ``add(documentID:vectors:tokenIds:)`` appends each document's float vectors to a spill file inside the
 /// writer's hidden temporary folder beside the destination (so the float vectors never all sit in RAM);
-/// ``finish(model:parameters:titles:texts:)`` then computes IDF saliences and prunes, trains k-means on a sample,
+/// ``finish(model:parameters:titles:texts:)`` then computes IDF saliences (or takes the learned ones given) and prunes, trains k-means on a sample,
 /// trains the residual codec, encodes every kept token (both cores), groups the codes by centroid (sorted by
 /// document within a centroid), writes the flat arrays and commits the folder atomically. A build that dies at
 /// any point leaves the previous index at `destination` untouched (see ``IndexFolderWriter``).
@@ -31,6 +31,8 @@ public final class WARPIndexBuilder {
     private let spillPath: String
     private var spill: UnsafeMutablePointer<FILE>?
     private var tokenIds: [Int32] = []
+    /// Learned saliences of every token row (AligneR's heads), when the documents came with them.
+    private var learnedSaliences: [Float]? = nil
     private var documentOffsets: [Int] = [0]
     private var documentIDs: [String] = []
     private var seenIDs = Set<String>()
@@ -67,11 +69,24 @@ public final class WARPIndexBuilder {
     /// Documents added so far.
     public var documentCount: Int { documentIDs.count }
 
-    /// Adds one document: its token vectors (count × dimension, L2-normalised), vocabulary ids and external id.
-    public func add(documentID: String, vectors: UnsafeBufferPointer<Float>, tokenIds ids: [Int32]) throws {
+    /// Adds one document: its token vectors (count × dimension, L2-normalised), vocabulary ids and external id, and
+    /// optionally the learned salience of each token (AligneR's heads: then pruning and the postings' saliences use them
+    /// instead of IDF; every document of a build has them or none does).
+    public func add(documentID: String, vectors: UnsafeBufferPointer<Float>, tokenIds ids: [Int32], saliences: [Float]? = nil) throws {
         guard let spill else { throw IndexError(.invalidArgument, "WARP builder already finished") }
         guard vectors.count == ids.count * dimension else {
             throw IndexError(.invalidArgument, "document \(documentID): \(vectors.count) floats for \(ids.count) tokens of dimension \(dimension)")
+        }
+        guard (saliences != nil) == (learnedSaliences != nil) || documentIDs.isEmpty else {
+            throw IndexError(.invalidArgument, "document \(documentID): learned saliences must come with every document or with none")
+        }
+        if let saliences {
+            guard saliences.count == ids.count else {
+                throw IndexError(.invalidArgument, "document \(documentID): \(saliences.count) saliences for \(ids.count) tokens")
+            }
+            if let bad = saliences.firstIndex(where: { !($0.isFinite && $0 >= 0) }) {
+                throw IndexError(.invalidArgument, "document \(documentID): token \(bad) has salience \(saliences[bad]) (must be finite and ≥ 0)")
+            }
         }
         if let bad = vectors.firstIndex(where: { !$0.isFinite }) {
             throw IndexError(.invalidArgument, "document \(documentID): token \(bad / dimension) has a non-finite value (\(vectors[bad]))")
@@ -83,6 +98,12 @@ public final class WARPIndexBuilder {
             }
         }
         tokenIds.append(contentsOf: ids)
+        if let saliences {
+            var all = learnedSaliences ?? []
+            learnedSaliences = nil  // `all` is now the only reference: appending does not copy
+            all.append(contentsOf: saliences)
+            learnedSaliences = all
+        }
         documentOffsets.append(tokenIds.count)
         documentIDs.append(documentID)
     }
@@ -117,7 +138,11 @@ public final class WARPIndexBuilder {
         }
         let n = Double(documents)
         let idf = df.map { Float(log(1 + (n - Double($0) + 0.5) / (Double($0) + 0.5))) }
-        func salience(_ r: Int) -> Float { tokenIds[r] >= 0 ? idf[Int(tokenIds[r])] : 0 }
+        let learned = learnedSaliences
+        func salience(_ r: Int) -> Float {
+            if let learned { return learned[r] }
+            return tokenIds[r] >= 0 ? idf[Int(tokenIds[r])] : 0
+        }
         var keptRows: [Int32] = []
         var keptDocs: [Int32] = []
         keptRows.reserveCapacity(parameters.prune >= 1 ? total : Int(Double(total) * parameters.prune) + documents)
@@ -133,7 +158,7 @@ public final class WARPIndexBuilder {
             }
         }
         let kept = keptRows.count
-        let scale = max(idf.max() ?? 1, 1e-6)
+        let scale = max((learned == nil ? idf.max() : learned?.max()) ?? 1, 1e-6)
         let keptSaliences: [UInt8] = keptRows.map { r in UInt8(max(0, min(255, (salience(Int(r)) / scale * 255).rounded()))) }
         let k = min(parameters.centroids ?? WARPBuildParameters.defaultCentroids(tokens: kept), kept)
 
@@ -263,7 +288,7 @@ public final class WARPIndexBuilder {
             ("codec", .string(WARPIndex.codecName)), ("bits", .number(Double(parameters.bits))),
             ("centroids", .number(Double(k))), ("prune", .number(parameters.prune)),
             ("code_bytes", .number(Double(codeBytes))), ("padded_dimension", .number(Double(codec.paddedDimension))),
-            ("salience", .string("idf")), ("salience_scale", .number(Double(scale))),
+            ("salience", .string(learned == nil ? "idf" : "learned")), ("salience_scale", .number(Double(scale))),
             ("kmeans_sample", .number(Double(sampleSize))), ("kmeans_iterations", .number(Double(parameters.iterations))),
             ("seed", .number(Double(parameters.seed & 0xFFFF_FFFF))),
         ]

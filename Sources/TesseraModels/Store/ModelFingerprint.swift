@@ -4,7 +4,7 @@ import TesseraIO
 /// A short identity of a model folder, recorded in indexes so that an index is never queried with
 /// another model.
 ///
-/// SHA-256 over `config.json`, `tokenizer.json`, the sentence-transformers pooling files, any `Dense` head (pooled or token), the size and
+/// SHA-256 over `config.json`, `tokenizer.json`, the sentence-transformers pooling files, any `Dense` head (pooled or token), AligneR's salience heads, the size and
 /// header of `model.safetensors` and 64 evenly spaced 64 KiB samples of its weights: cheap to compute
 /// (about 4 MiB read) and different for any fine-tune that changes the sampled weights.
 public enum ModelFingerprint {
@@ -17,6 +17,8 @@ public enum ModelFingerprint {
         if let config = try? SentenceTransformerConfig(folder: folder) {
             for path in config.denseModules + config.tokenModules { names += [path + "/config.json", path + "/model.safetensors"] }
         }
+        // AligneR's salience heads change every salience (pruning and alignment weights).
+        names += [SalienceHeads.defaultPath + "/config.json", SalienceHeads.defaultPath + "/model.safetensors"]
         for name in names {
             let path = folder + "/" + name
             guard let data = FileManager.default.contents(atPath: path) else { continue }

@@ -106,21 +106,27 @@ public enum IndexBuilder {
         var store = try DocumentStoreWriter(writer: writer)
         let reader = try CorpusReader(path: corpus)
         let d = model.tokenDimension
+        // AligneR's learned document saliences, one per kept token, when the model has salience heads.
+        let saliences = model.salienceHeads == nil ? nil : try writer.beginArray("saliences", of: Float.self)
         try encodeKeptTokens(model: model, reader: reader, options: options, filter: filter) { records, documents in
             var keptVectors: [Float] = []
             var keptIDs: [Int32] = []
+            var keptSaliences: [Float] = []
             for document in documents {
                 keptVectors.append(contentsOf: document.vectors)
                 keptIDs.append(contentsOf: document.ids)
+                keptSaliences.append(contentsOf: document.saliences ?? [])
                 offsets.append(Int64(tokenIDs.count + keptIDs.count))
             }
             try vectors.append(keptVectors)
             try tokenIDs.append(keptIDs)
+            try saliences?.append(keptSaliences)
             try store.append(records)
         }
         try vectors.finish()
         let tokenCount = tokenIDs.count
         try tokenIDs.finish()
+        try saliences?.finish()
         try writer.addArray("document_offsets", offsets)
         try store.finish()
         writer.model = try model.identity()
@@ -149,7 +155,7 @@ public enum IndexBuilder {
         try encodeKeptTokens(model: model, reader: reader, options: options, filter: filter) { records, documents in
             for (record, document) in zip(records, documents) {
                 try document.vectors.withUnsafeBufferPointer {
-                    try builder.add(documentID: record.id ?? "", vectors: $0, tokenIds: document.ids)
+                    try builder.add(documentID: record.id ?? "", vectors: $0, tokenIds: document.ids, saliences: document.saliences)
                 }
                 titles.append(record.title ?? "")
                 texts.append(record.text)
@@ -164,9 +170,9 @@ public enum IndexBuilder {
     }
 
     /// Encodes the corpus chunk by chunk and hands `body` each chunk's records with, per document, the
-    /// L2-normalised vectors and vocabulary ids of the tokens `filter` keeps; reports progress after each chunk.
+    /// L2-normalised vectors, vocabulary ids and (for a model with salience heads) learned saliences of the tokens `filter` keeps; reports progress after each chunk.
     private static func encodeKeptTokens(model: EmbeddingModel, reader: CorpusReader, options: IndexBuildOptions, filter: TokenFilter,
-                                         _ body: (_ records: [TextRecord], _ documents: [(vectors: [Float], ids: [Int32])]) throws -> Void) throws {
+                                         _ body: (_ records: [TextRecord], _ documents: [(vectors: [Float], ids: [Int32], saliences: [Float]?)]) throws -> Void) throws {
         let embed = EmbedOptions(maxLength: options.maxLength, batchSize: options.batchSize, threads: options.threads)
         let d = model.tokenDimension
         var encoded = 0
@@ -174,16 +180,18 @@ public enum IndexBuilder {
             let records = try reader.next(chunkDocuments)
             if records.isEmpty { break }
             let inputs = try records.map { try model.tokenize($0.encodedText, maxLength: options.maxLength) }
-            let out = try model.embedTokens(inputs: inputs, options: embed, normalize: true)
-            let documents: [(vectors: [Float], ids: [Int32])] = inputs.enumerated().map { i, input in
+            let out = try model.embedTokens(inputs: inputs, options: embed, normalize: true, saliences: .document)
+            let documents: [(vectors: [Float], ids: [Int32], saliences: [Float]?)] = inputs.enumerated().map { i, input in
                 var kept: [Float] = []
                 var ids: [Int32] = []
+                var saliences: [Float]? = out.saliences == nil ? nil : []
                 for (t, id) in input.ids.enumerated() where filter.keeps(id) {
                     let row = out.offsets[i] + t
                     kept.append(contentsOf: out.vectors[(row * d)..<((row + 1) * d)])
                     ids.append(id)
+                    if let u = out.saliences { saliences?.append(u[row]) }
                 }
-                return (kept, ids)
+                return (kept, ids, saliences)
             }
             try body(records, documents)
             encoded += out.offsets.last ?? 0

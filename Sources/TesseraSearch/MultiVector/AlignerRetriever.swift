@@ -49,19 +49,31 @@ public struct AlignerRetriever: Sendable {
     public let kept: [Bool]
     /// Fraction of each document's tokens kept.
     public let beta: Double
-    /// The salience model (also used for queries).
-    public let salience: any TokenSalience
+    /// The salience model (also used for queries); nil when the saliences are learned (AligneR's heads): then each
+    /// query brings its own (``QueryTokens/saliences``).
+    public let salience: (any TokenSalience)?
 
     /// Computes saliences of every token and prunes each document to its top `beta` fraction (at least one token).
     public init(corpus: TokenCorpus, salience: any TokenSalience, beta: Double = 1) {
-        self.corpus = corpus
-        self.salience = salience
-        self.beta = beta
         var saliences = [Float](repeating: 1, count: corpus.tokenCount)
         if let ids = corpus.tokenIds {
             saliences = salience.saliences(tokenIds: UnsafeBufferPointer(start: ids, count: corpus.tokenCount),
                                            vectors: corpus.vectors, dimension: corpus.dimension, isQuery: false)
         }
+        self.init(corpus: corpus, documentSaliences: saliences, salience: salience, beta: beta)
+    }
+
+    /// Learned saliences: `documentSaliences` has one value per corpus token row (AligneR's document head); queries
+    /// bring theirs. Each document is pruned to its top `beta` fraction.
+    public init(corpus: TokenCorpus, learnedSaliences: [Float], beta: Double = 1) {
+        precondition(learnedSaliences.count == corpus.tokenCount, "AlignerRetriever: one salience per token row")
+        self.init(corpus: corpus, documentSaliences: learnedSaliences, salience: nil, beta: beta)
+    }
+
+    private init(corpus: TokenCorpus, documentSaliences saliences: [Float], salience: (any TokenSalience)?, beta: Double) {
+        self.corpus = corpus
+        self.salience = salience
+        self.beta = beta
         var kept = [Bool](repeating: beta >= 1, count: corpus.tokenCount)
         if beta < 1 {
             for d in 0..<corpus.documentCount {
@@ -80,9 +92,10 @@ public struct AlignerRetriever: Sendable {
         corpus.tokenCount == 0 ? 0 : Double(kept.lazy.filter { $0 }.count) / Double(corpus.tokenCount)
     }
 
-    /// Query saliences from the salience model.
+    /// Query saliences: from the salience model, or the query's learned ones (1 each if it has none).
     public func querySaliences(_ query: QueryTokens) -> [Float] {
-        query.tokenIds.withUnsafeBufferPointer { ids in
+        guard let salience else { return query.saliences ?? [Float](repeating: 1, count: query.count) }
+        return query.tokenIds.withUnsafeBufferPointer { ids in
             query.vectors.withUnsafeBufferPointer { v in
                 salience.saliences(tokenIds: ids, vectors: v.baseAddress!, dimension: query.dimension, isQuery: true)
             }

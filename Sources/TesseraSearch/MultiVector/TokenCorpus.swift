@@ -82,13 +82,17 @@ public struct QueryTokens: @unchecked Sendable {
     public let count: Int
     /// Width of each vector.
     public let dimension: Int
+    /// AligneR's learned salience of each query token, when the model has salience heads (nil: IDF stands in).
+    public let saliences: [Float]?
     let linear: LinearWeights
     private let storage: FloatBuffer
 
-    /// Packs `vectors` (`tokenIds.count × dimension`).
-    public init(vectors: [Float], tokenIds: [Int32], dimension: Int) {
+    /// Packs `vectors` (`tokenIds.count × dimension`), with learned `saliences` (one per token) if any.
+    public init(vectors: [Float], tokenIds: [Int32], dimension: Int, saliences: [Float]? = nil) {
+        precondition(saliences == nil || saliences?.count == tokenIds.count, "QueryTokens: one salience per token")
         self.vectors = vectors
         self.tokenIds = tokenIds
+        self.saliences = saliences
         self.count = tokenIds.count
         self.dimension = dimension
         let storage = FloatBuffer(capacity: max(vectors.count, 1))

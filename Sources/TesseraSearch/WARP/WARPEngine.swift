@@ -170,14 +170,29 @@ public final class WARPEngine: @unchecked Sendable {
     /// AligneR scoring of the decoded candidates: Σ uᵢ u_j s_ij / Σ uᵢ u_j over each query token's top-k/top-p
     /// candidates per document; a query token without (enough) candidates in a document is imputed m_i with
     /// the mean document salience.
+    ///
+    /// Query saliences are the query's learned ones when the index holds learned saliences (an AligneR model), else the
+    /// index's IDF of each token; with `parameters.queryPrune` < 1 only the top β_q of the query's tokens by salience
+    /// (at least one) take part.
     public func searchAligner(_ query: QueryTokens, topK: Int, parameters: WARPSearchParameters) -> [ScoredDocument] {
-        let uq: [Float] = query.tokenIds.map { id in
-            let i = Int(id)
-            if i >= 0 && i < index.idf.count { return index.idf[i] }
-            let n = Double(index.documentCount)
-            return Float(log(1 + (n + 0.5) / 0.5))
+        let uq: [Float]
+        if index.learnedSaliences, let learned = query.saliences {
+            uq = learned
+        } else {
+            uq = query.tokenIds.map { id in
+                let i = Int(id)
+                if i >= 0 && i < index.idf.count { return index.idf[i] }
+                let n = Double(index.documentCount)
+                return Float(log(1 + (n + 0.5) / 0.5))
+            }
         }
-        return run(query, topK: topK, parameters: parameters, aligner: uq)
+        guard parameters.queryPrune < 1, query.count > 1 else { return run(query, topK: topK, parameters: parameters, aligner: uq) }
+        let keep = max(1, Int((parameters.queryPrune * Double(query.count)).rounded(.up)))
+        let ranked = (0..<query.count).sorted { uq[$0] != uq[$1] ? uq[$0] > uq[$1] : $0 < $1 }.prefix(keep).sorted()
+        let d = query.dimension
+        let pruned = QueryTokens(vectors: ranked.flatMap { query.vectors[($0 * d)..<(($0 + 1) * d)] }, tokenIds: ranked.map { query.tokenIds[$0] },
+                                 dimension: d, saliences: query.saliences.map { u in ranked.map { u[$0] } })
+        return run(pruned, topK: topK, parameters: parameters, aligner: ranked.map { uq[$0] })
     }
 
     private func run(_ query: QueryTokens, topK: Int, parameters: WARPSearchParameters, aligner uq: [Float]?) -> [ScoredDocument] {

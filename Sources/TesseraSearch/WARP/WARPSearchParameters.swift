@@ -10,6 +10,8 @@ public struct WARPSearchParameters: Sendable {
     public var bound: Int = 128
     /// AligneR: alignment of each query token to its candidate document tokens.
     public var alignment: Alignment = .topK(1)
+    /// AligneR: fraction β_q of the query's tokens that take part, the most salient first (at least one; 1 keeps all).
+    public var queryPrune: Double = 1
     /// Threads one query may use (query tokens are split between them).
     public var threads: Int = 1
     /// Query token budget (nil: 64, or the model's positions if fewer).

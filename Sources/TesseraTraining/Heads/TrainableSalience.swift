@@ -44,6 +44,14 @@ public final class TrainableSalience: TrainableModule, @unchecked Sendable {
         documentBias = TrainableTensor(value: Matrix(shape: [1], values: [heads.documentBias]))
     }
 
+    /// The module's `config.json` (read back by ``SalienceHeads``) with the gate settings of `configuration`.
+    public func configJSON(_ configuration: TrainingConfiguration) -> String {
+        let s = configuration.salienceSettings(trained: nil)
+        return """
+        {"in_features": \(inputs), "alpha_query": \(s.alphaQuery), "alpha_document": \(s.alphaDocument), "epsilon": \(s.epsilon), "iterations": \(s.iterations)}
+        """
+    }
+
     /// The trainable tensors.
     public var parameters: [Parameter] {
         [queryWeight.parameter(path + "/query.weight"), queryBias.parameter(path + "/query.bias"),

@@ -1,18 +1,29 @@
 import Foundation
+import TesseraModels
 
 /// Everything that determines a training run's result. Recorded in every checkpoint; `--resume` refuses a run
 /// whose configuration differs (except the thread count, which is recorded but may change, losing only
 /// bit-exactness).
 public struct TrainingConfiguration: Codable, Sendable, Equatable {
-    /// `mnrl` or `gecko` (pooled embeddings), `colbert` or `xtr` (token vectors).
+    /// `mnrl` or `gecko` (pooled embeddings), `colbert`, `xtr` or `aligner` (token vectors).
     public var loss: String
     /// MNRL's cosine scale.
     public var scale: Double = 20
     /// The temperature τ of Gecko's loss (default 0.05) and of the multi-vector losses (ColBERT 1, as PyLate's
-    /// `Contrastive`; XTR 0.05).
+    /// `Contrastive`; XTR and AligneR 0.05).
     public var temperature: Double = 0.05
     /// XTR's k_train: the document tokens of the batch each query token keeps (nil: 128).
     public var kTrain: Int?
+    /// AligneR: document tokens each query token aligns to in each document (top-k alignment; nil: 1).
+    public var alignK: Int?
+    /// AligneR: fraction of a query's tokens the salience gate keeps (α_q; nil: 0.5, or a trained model's).
+    public var alphaQuery: Double?
+    /// AligneR: fraction of a document's tokens the salience gate keeps (α_d; nil: 0.4, or a trained model's).
+    public var alphaDocument: Double?
+    /// AligneR: the gate's entropy weight ε (nil: 0.002, or a trained model's).
+    public var epsilon: Double?
+    /// AligneR: iterations of the gate's solver (nil: 20, or a trained model's).
+    public var gateIterations: Int?
     /// Width of a new token head (a model without one gets a projection to this many dimensions; nil: 128).
     public var tokenDimension: Int?
     /// How a new token head starts: nil or `random` (uniform ±1/√in, as PyLate), `pca` (the principal directions of
@@ -66,7 +77,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     }
 
     /// Whether the loss scores token vectors.
-    public var isMultiVector: Bool { ["colbert", "xtr"].contains(loss) }
+    public var isMultiVector: Bool { ["colbert", "xtr", "aligner"].contains(loss) }
+
+    /// AligneR's gate settings: the configuration's, else those of the model's trained heads, else the paper's.
+    public func salienceSettings(trained: SalienceHeads?) -> (alphaQuery: Double, alphaDocument: Double, epsilon: Double, iterations: Int) {
+        (alphaQuery ?? trained?.alphaQuery ?? 0.5, alphaDocument ?? trained?.alphaDocument ?? 0.4,
+         epsilon ?? trained?.gate.epsilon ?? 0.002, gateIterations ?? trained?.gate.iterations ?? 20)
+    }
 
     /// The values ``headInit`` takes.
     public static let headInits = ["random", "pca"]
@@ -80,6 +97,12 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         guard isMultiVector else { return nil }
         guard temperature > 0, temperature.isFinite else { throw TrainingError(.invalidArgument, "--temperature must be positive") }
         if loss == "colbert" { return MultiVectorLoss(score: .colbert, temperature: temperature) }
+        if loss == "aligner" {
+            let s = salienceSettings(trained: nil)
+            return MultiVectorLoss(score: .aligner(k: alignK ?? 1, alphaQuery: s.alphaQuery, alphaDocument: s.alphaDocument,
+                                                   gate: SalienceGate(epsilon: s.epsilon, iterations: s.iterations)),
+                                   temperature: temperature)
+        }
         let k = kTrain ?? Self.defaultKTrain
         guard k >= 1 else { throw TrainingError(.invalidArgument, "--k-train must be at least 1") }
         return MultiVectorLoss(score: .xtr(kTrain: k), temperature: temperature)
@@ -93,8 +116,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case "gecko":
             guard temperature > 0 else { throw TrainingError(.invalidArgument, "--temperature must be positive") }
             base = .gecko(temperature: temperature)
-        case "colbert", "xtr": throw TrainingError(.invalidArgument, "\(loss) scores token vectors: it has no pooled loss")
-        default: throw TrainingError(.invalidArgument, "unknown loss \(loss) (mnrl, gecko, colbert or xtr)")
+        case "colbert", "xtr", "aligner": throw TrainingError(.invalidArgument, "\(loss) scores token vectors: it has no pooled loss")
+        default: throw TrainingError(.invalidArgument, "unknown loss \(loss) (mnrl, gecko, colbert, xtr or aligner)")
         }
         let dims = matryoshkaDimensions.isEmpty ? [width] : matryoshkaDimensions
         for d in dims where d < 1 || d > width {
@@ -121,11 +144,20 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         guard maxGradNorm > 0 else { throw TrainingError(.invalidArgument, "--max-grad-norm must be positive") }
         if let k = kTrain, k < 1 { throw TrainingError(.invalidArgument, "--k-train must be at least 1") }
         if let d = tokenDimension, d < 1 { throw TrainingError(.invalidArgument, "--dim must be at least 1") }
+        if loss != "aligner" && (alignK != nil || alphaQuery != nil || alphaDocument != nil || epsilon != nil || gateIterations != nil) {
+            throw TrainingError(.invalidArgument, "--align-k, --alpha-q, --alpha-d, --epsilon and --gate-iterations apply to --loss aligner")
+        }
+        if let k = alignK, k < 1 { throw TrainingError(.invalidArgument, "--align-k must be at least 1") }
+        for (name, alpha) in [("--alpha-q", alphaQuery), ("--alpha-d", alphaDocument)] {
+            if let alpha, !(alpha > 0 && alpha <= 1) { throw TrainingError(.invalidArgument, "\(name) must be in (0, 1]") }
+        }
+        if let e = epsilon, !(e > 0 && e.isFinite) { throw TrainingError(.invalidArgument, "--epsilon must be positive") }
+        if let n = gateIterations, n < 1 { throw TrainingError(.invalidArgument, "--gate-iterations must be at least 1") }
         if let h = headInit {
             guard Self.headInits.contains(h) else {
                 throw TrainingError(.invalidArgument, "unknown --head-init \(h) (\(Self.headInits.joined(separator: " or ")))")
             }
-            guard isMultiVector else { throw TrainingError(.invalidArgument, "--head-init applies to a new token head (colbert, xtr)") }
+            guard isMultiVector else { throw TrainingError(.invalidArgument, "--head-init applies to a new token head (colbert, xtr, aligner)") }
         }
         if isMultiVector && !matryoshkaDimensions.isEmpty {
             throw TrainingError(.invalidArgument, "--mrl-dims applies to pooled losses (mnrl, gecko), not to \(loss)")

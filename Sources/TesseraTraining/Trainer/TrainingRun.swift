@@ -86,11 +86,25 @@ public final class TrainingRun {
         let file = try SafeTensorsFile(path: modelFolder + "/model.safetensors")
         let weights = try BertWeights(file: file, config: config)
         let examples = try TrainingData.read(path: data)
+        if configuration.loss != "aligner" && model.salienceHeads != nil {
+            throw TrainingError(.invalidModel, "\(modelFolder) has AligneR salience heads (\(SalienceHeads.defaultPath)); train it with --loss aligner")
+        }
         if configuration.isMultiVector {
             guard !model.markers.isActive else {
                 throw TrainingError(.invalidModel, "\(modelFolder): ColBERT marker tokens and query expansion are not supported yet (config_sentence_transformers.json)")
             }
             let width = configuration.tokenDimension ?? TrainingConfiguration.defaultTokenDimension
+            // AligneR's salience heads: the model's, or new ones; their gate settings are recorded in the configuration.
+            var salience: TrainableSalience? = nil
+            if configuration.loss == "aligner" {
+                let s = configuration.salienceSettings(trained: model.salienceHeads)
+                (configuration.alphaQuery, configuration.alphaDocument, configuration.epsilon, configuration.gateIterations) =
+                    (s.alphaQuery, s.alphaDocument, s.epsilon, s.iterations)
+                configuration.alignK = configuration.alignK ?? 1
+                salience = model.salienceHeads.map(TrainableSalience.init)
+                    ?? TrainableSalience(inputs: config.hiddenSize, seed: configuration.seed ^ 0x7361_6C69_656E_6365)
+            }
+            var files: CheckpointStore.Layout
             if model.tokenHeads.isEmpty {
                 // A model without a token head gets PyLate's: a bias-free linear projection in module folder 1_Dense.
                 let head: TrainableDense
@@ -105,8 +119,8 @@ public final class TrainingRun {
                     head = TrainableDense(path: CheckpointStore.Layout.tokenHeadPath, inputs: config.hiddenSize, outputs: width,
                                           seed: configuration.seed ^ 0x746F_6B65_6E68_6561)
                 }
-                trainable = try TrainableBert(weights: weights, newTokenHead: head)
-                layout = try CheckpointStore.Layout.multiVector(source: modelFolder, head: head, configuration: configuration)
+                trainable = try TrainableBert(weights: weights, newTokenHead: head, salience: salience)
+                files = try CheckpointStore.Layout.multiVector(source: modelFolder, head: head, configuration: configuration)
             } else {
                 if configuration.headInit != nil {
                     throw TrainingError(.invalidArgument, "\(modelFolder) has a token head already; --head-init applies to a new one")
@@ -114,9 +128,11 @@ public final class TrainingRun {
                 if let asked = configuration.tokenDimension, asked != model.tokenDimension {
                     throw TrainingError(.invalidModel, "\(modelFolder) has a token head of \(model.tokenDimension) dimensions; --dim \(asked) differs")
                 }
-                trainable = try TrainableBert(weights: weights, tokenHeads: model.tokenHeads)
-                layout = CheckpointStore.Layout()
+                trainable = try TrainableBert(weights: weights, tokenHeads: model.tokenHeads, salience: salience)
+                files = CheckpointStore.Layout()
             }
+            if let salience { files.files.append((salience.path + "/config.json", Array((salience.configJSON(configuration) + "\n").utf8))) }
+            layout = files
         } else {
             guard model.pipeline.pooling != .max else { throw TrainingError(.invalidModel, "\(modelFolder): max pooling cannot be trained") }
             trainable = try TrainableBert(weights: weights, heads: model.heads)

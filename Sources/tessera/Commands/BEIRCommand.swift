@@ -133,7 +133,7 @@ struct BEIRCommand: ParsableCommand {
             let nProbe = search.nProbe ?? WARPSearchParameters.defaultNProbe(prune: prune)
             let tPrime = search.tPrime.map(String.init) ?? (prune < 1 ? String(WARPSearchParameters.defaultTPrime(tokens: 0, prune: prune))
                 : "default (10000, 20000 from 10M tokens)")
-            if mode == .aligner { parts += ["alignment \(search.alignment)", "prune \(search.prune)"] }
+            if mode == .aligner { parts += ["alignment \(search.alignment)", "prune \(search.prune)"] + (search.queryPrune < 1 ? ["query prune \(search.queryPrune)"] : []) }
             parts += ["n_probe \(nProbe)", "t' \(tPrime)", "bits \(indexing.bits)"]
         case .dense: if let ef = search.efSearch { parts.append("efSearch \(ef)") }
         case .hybrid: parts += ["\(search.hybrid)", "fusion \(search.fusion)" + (search.fusion == "score" ? " w \(search.weight)" : ""), "k' \(search.kPrime)"]

@@ -40,6 +40,16 @@ struct TrainCommand: ParsableCommand {
     var headInit: String?
     @Option(name: .long, help: "xtr: document tokens of the batch each query token retrieves (k_train, default 128).")
     var kTrain: Int?
+    @Option(name: .long, help: "aligner: document tokens each query token aligns to in each document (top-k, default 1).")
+    var alignK: Int?
+    @Option(name: .customLong("alpha-q"), help: "aligner: fraction of a query's tokens the salience gate keeps (default 0.5).")
+    var alphaQuery: Double?
+    @Option(name: .customLong("alpha-d"), help: "aligner: fraction of a document's tokens the salience gate keeps (default 0.4).")
+    var alphaDocument: Double?
+    @Option(name: .long, help: "aligner: entropy weight ε of the salience gate (default 0.002).")
+    var epsilon: Double?
+    @Option(name: .long, help: "aligner: iterations of the salience gate's solver (default 20).")
+    var gateIterations: Int?
     @Option(name: .long, help: "MNRL's cosine scale.")
     var scale: Double = 20
     @Option(name: .long, help: "Examples per batch.")
@@ -92,9 +102,9 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if InputFormat(rawValue: format) == nil { throw ValidationError("--format must be plain or gecko") }
-        if !["mnrl", "gecko", "colbert", "xtr"].contains(loss) { throw ValidationError("--loss must be mnrl, gecko, colbert or xtr") }
+        if !["mnrl", "gecko", "colbert", "xtr", "aligner"].contains(loss) { throw ValidationError("--loss must be mnrl, gecko, colbert, xtr or aligner") }
         if kTrain != nil && loss != "xtr" { throw ValidationError("--k-train applies to --loss xtr") }
-        if dim != nil && !["colbert", "xtr"].contains(loss) { throw ValidationError("--dim applies to --loss colbert and xtr (use --mrl-dims for pooled losses)") }
+        if dim != nil && !["colbert", "xtr", "aligner"].contains(loss) { throw ValidationError("--dim applies to --loss colbert, xtr and aligner (use --mrl-dims for pooled losses)") }
         _ = try parseList(mrlDims, Int.init, "--mrl-dims")
         _ = try parseList(mrlWeights, Double.init, "--mrl-weights")
     }
@@ -115,6 +125,7 @@ struct TrainCommand: ParsableCommand {
             c.kTrain = kTrain
             c.tokenDimension = dim
             c.headInit = headInit
+            (c.alignK, c.alphaQuery, c.alphaDocument, c.epsilon, c.gateIterations) = (alignK, alphaQuery, alphaDocument, epsilon, gateIterations)
             c.matryoshkaDimensions = try parseList(mrlDims, Int.init, "--mrl-dims")
             c.matryoshkaWeights = try parseList(mrlWeights, Double.init, "--mrl-weights")
             c.batchSize = batchSize

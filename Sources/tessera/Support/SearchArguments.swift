@@ -14,6 +14,8 @@ struct SearchArguments: ParsableArguments {
     var alignment: String = "k1"
     @Option(name: .long, help: "AligneR: fraction β of each document's tokens kept by salience (1 = no pruning).")
     var prune: Double = 1
+    @Option(name: .long, help: "AligneR with WARP (--mode aligner): fraction β_q of the query's tokens kept, the most salient first (1 = all).")
+    var queryPrune: Double = 1
     @Option(name: .long, help: "Query token budget for multi-vector modes (default 64).")
     var queryMaxLength: Int?
     @Option(name: .long, help: "Matryoshka dimension for dense search.")
@@ -42,6 +44,7 @@ struct SearchArguments: ParsableArguments {
         if kPrime < 1 { throw ValidationError("--k-prime must be at least 1") }
         if Alignment(alignment) == nil { throw ValidationError("--alignment must look like k1, k4, p1.5") }
         if !(prune > 0 && prune <= 1) { throw ValidationError("--prune must be in (0, 1]") }
+        if !(queryPrune > 0 && queryPrune <= 1) { throw ValidationError("--query-prune must be in (0, 1]") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let nProbe, nProbe < 1 { throw ValidationError("--n-probe must be at least 1") }
         if let tPrime, tPrime < 1 { throw ValidationError("--t-prime must be at least 1") }
@@ -80,6 +83,7 @@ struct SearchArguments: ParsableArguments {
         if let nProbe { p.nProbe = nProbe }
         p.tPrime = tPrime
         p.alignment = Alignment(alignment) ?? .topK(1)
+        p.queryPrune = queryPrune
         p.threads = threads
         p.queryMaxLength = queryMaxLength
         return p

@@ -3,7 +3,7 @@ import TesseraEval
 import TesseraModels
 import TesseraSearch
 
-/// XTR retrieval of a BEIR split through the WARP engine at its defaults, scored with trec_eval's rules: the evaluation
+/// XTR retrieval (AligneR's for a model with salience heads) of a BEIR split through the WARP engine at its defaults, scored with trec_eval's rules: the evaluation
 /// `tessera train --eval` runs on each checkpoint of a multi-vector loss. The compressed index of the corpus is built
 /// into a temporary folder under `scratch` and removed after the evaluation.
 struct TokenEvaluation {
@@ -27,7 +27,7 @@ struct TokenEvaluation {
         var parameters = WARPSearchParameters()
         parameters.threads = 1
         parameters.queryMaxLength = min(queryMaxLength, positions)
-        let searcher = try WARPSearcher(path: index, model: model, mode: .xtr, parameters: parameters)
+        let searcher = try WARPSearcher(path: index, model: model, mode: model.salienceHeads == nil ? .xtr : .aligner, parameters: parameters)
         let ids = dataset.judgedQueryIDs
         let documentIDs = searcher.documentIDs
         var run: Run = [:]
