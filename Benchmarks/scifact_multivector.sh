@@ -4,15 +4,17 @@
 # queries (the 100 held-out train queries of scifact_prepare.sh, scored through WARP at each checkpoint); test is scored
 # once at the end, for the checkpoint that was best on dev.
 # Usage: Benchmarks/scifact_multivector.sh [work folder] [run name]
-# The recipe comes from the environment: LOSS=xtr|colbert DIM=128 KTRAIN=128 TEMP (default: the loss's) NEG=1 LR=5e-5
-#   EPOCHS=3 BATCH=32 WARMUP=5 EXTRA="<more train options>"; TEST=0 skips the test-split report.
+# The recipe comes from the environment: LOSS=xtr|colbert|aligner DIM=128 KTRAIN=128 TEMP (default: the loss's) NEG=1 LR=5e-5
+#   EPOCHS=3 BATCH=32 WARMUP=5 EXTRA="<more train options>" (e.g. "--head-init pca", "--alpha-d 0.4"); TEST=0 skips the
+#   test-split report, ZERO=0 its zero-shot row. The test report searches with --mode xtr, or for an aligner run with --mode
+#   aligner unpruned and at PRUNE (default 0.2) of each document's tokens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 D=${SCIFACT:-../shared/data/scifact}
 W=${1:-/tmp/tessera-scifact-multivector}
 RUN=${2:-model}
 LOSS=${LOSS:-xtr} DIM=${DIM:-128} KTRAIN=${KTRAIN:-128} NEG=${NEG:-1} LR=${LR:-5e-5} EPOCHS=${EPOCHS:-3} BATCH=${BATCH:-32}
-WARMUP=${WARMUP:-5} EXTRA=${EXTRA:-} TEST=${TEST:-1}
+WARMUP=${WARMUP:-5} EXTRA=${EXTRA:-} TEST=${TEST:-1} ZERO=${ZERO:-1} PRUNE=${PRUNE:-0.2}
 T=${TESSERA:-.build/release/tessera}
 mkdir -p "$W"
 . Benchmarks/scifact_prepare.sh
@@ -24,6 +26,13 @@ rm -rf "${W:?}/$RUN"
 $T train --model all-MiniLM-L6-v2 --data "$W/$RUN.data.jsonl" --out "$W/$RUN" "${OPTS[@]}" \
   --eval "$W/heldout" --eval-split dev --json $EXTRA | tee "$W/$RUN.train.json"
 [ "$TEST" = 1 ] || exit 0
-for model in all-MiniLM-L6-v2 "$W/$RUN"; do
-  echo "$model xtr: $($T beir --data "$D" --model "$model" --mode xtr --index-dir "$W/indexes" --json)"
-done | tee "$W/$RUN.results.txt"
+{
+  [ "$ZERO" = 1 ] && echo "all-MiniLM-L6-v2 xtr: $($T beir --data "$D" --model all-MiniLM-L6-v2 --mode xtr --index-dir "$W/indexes" --json)"
+  if [ "$LOSS" = aligner ]; then
+    for prune in 1 "$PRUNE"; do
+      echo "$W/$RUN aligner prune $prune: $($T beir --data "$D" --model "$W/$RUN" --mode aligner --prune "$prune" --index-dir "$W/indexes" --json)"
+    done
+  else
+    echo "$W/$RUN xtr: $($T beir --data "$D" --model "$W/$RUN" --mode xtr --index-dir "$W/indexes" --json)"
+  fi
+} | tee "$W/$RUN.results.txt"

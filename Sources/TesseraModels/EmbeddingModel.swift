@@ -38,6 +38,14 @@ public struct TokenVectors: Sendable {
     /// AligneR's learned salience of every token row (`u = λ · ReLU(w · x + b)`, PAPERS.md §3), when they were asked for
     /// and the model has salience heads; nil otherwise.
     public var saliences: [Float]? = nil
+
+    /// Makes token vectors.
+    public init(vectors: [Float], offsets: [Int], dimension: Int, saliences: [Float]? = nil) {
+        self.vectors = vectors
+        self.offsets = offsets
+        self.dimension = dimension
+        self.saliences = saliences
+    }
 }
 
 /// Whether texts are queries or documents: AligneR's salience heads differ between the two.
@@ -169,19 +177,25 @@ public final class EmbeddingModel: Sendable {
     }
 
     /// Token-level vectors (last hidden state of every real token, special tokens included, through the token head
-    /// when the model has one), optionally L2-normalised and Matryoshka-truncated.
-    public func embedTokens(_ texts: [String], options: EmbedOptions = EmbedOptions(), normalize: Bool = true) throws -> TokenVectors {
-        let inputs = try texts.map { try tokenize($0, maxLength: options.maxLength) }
-        return try embedTokens(inputs: inputs, options: options, normalize: normalize)
+    /// when the model has one), optionally L2-normalised and Matryoshka-truncated. `role` tokenizes the texts as queries or
+    /// documents (``tokenize(_:role:maxLength:)``: required for a folder with PyLate marker tokens or query expansion,
+    /// whose queries and documents are encoded differently) and asks for learned saliences of that role.
+    public func embedTokens(_ texts: [String], options: EmbedOptions = EmbedOptions(), normalize: Bool = true,
+                            role: TokenRole? = nil) throws -> TokenVectors {
+        guard role != nil || !markers.isActive else {
+            throw ModelError(.invalidInput, "\(folder) encodes queries and documents differently (PyLate marker tokens \"\(markers.queryPrefix)\" / \"\(markers.documentPrefix)\", query expansion \(markers.queryExpansion)): say whether the texts are queries or documents")
+        }
+        let inputs = try texts.map { text in
+            try role.map { try tokenize(text, role: $0, maxLength: options.maxLength) } ?? tokenize(text, maxLength: options.maxLength)
+        }
+        return try embedTokens(inputs: inputs, options: options, normalize: normalize, saliences: role)
     }
 
-    /// Token-level vectors of already tokenized inputs; with `saliences` set and salience heads in the model, also every
-    /// token's learned salience for that role (computed from the same encoder states).
+    /// Token-level vectors of already tokenized inputs (for a folder with markers, tokenized by
+    /// ``tokenize(_:role:maxLength:)``); with `saliences` set and salience heads in the model, also every token's learned
+    /// salience for that role (computed from the same encoder states).
     public func embedTokens(inputs: [EncoderInput], options: EmbedOptions = EmbedOptions(), normalize: Bool = true,
                             saliences role: TokenRole? = nil) throws -> TokenVectors {
-        guard !markers.isActive else {
-            throw ModelError(.unsupported, "unsupported: \(folder) asks for ColBERT marker tokens or query expansion (config_sentence_transformers.json: query_prefix \"\(markers.queryPrefix)\", document_prefix \"\(markers.documentPrefix)\", do_query_expansion \(markers.queryExpansion)); Tessera encodes token vectors without them")
-        }
         let width = try outputWidth(options.dimension, of: tokenDimension)
         let hidden = encoder.config.hiddenSize
         var offsets = [0]

@@ -121,6 +121,9 @@ import TesseraTestSupport
             else { kinds.append(manifest.contains("\"saliences\"") ? "exact-learned" : "exact") }
         }
         #expect(kinds.sorted() == ["exact-learned", "warp-learned"], "\(kinds)")
+        // Few-shot alignment adaptation runs on the trained model's learned saliences.
+        let adapt = try CLI.run(["adapt", "--data", beir, "--split", "train", "--model", out, "--shots", "2", "--json", "--index-dir", beir + "/indexes"])
+        #expect(adapt.status == 0, "\(adapt.stderr)")
         // XTR training of an AligneR folder would drop its heads: refused.
         let x = try CLI.run(["train", "--model", out, "--data", pairs, "--out", beir + "/x", "--loss", "xtr"])
         #expect(x.status != 0 && x.stderr.contains("train it with --loss aligner"), "\(x.stderr)")

@@ -3,6 +3,7 @@ import Testing
 import TesseraIO
 import TesseraKernels
 import TesseraModels
+import TesseraTestSupport
 import TesseraTraining
 
 /// A model trained with a multi-vector loss gets a token head, written in PyLate's layout, that every token path of
@@ -182,7 +183,7 @@ import TesseraTraining
         #expect(throws: TrainingError.self) { try bad.validate() }
     }
 
-    @Test func markersAndExpansionAreReadAndRefusedForTokenVectors() throws {
+    @Test func markersAndExpansionAreReadAndTokenVectorsNeedARole() throws {
         let dir = NSTemporaryDirectory() + "tessera-markers-\(UUID().uuidString)"
         try FileManager.default.copyItem(atPath: try TrainingCase.tinyModel(), toPath: dir)
         try #"{"query_prefix": "[unused0]", "document_prefix": "[unused1]", "query_length": 32}"#
@@ -224,8 +225,3 @@ import TesseraTraining
     }
 }
 
-/// A mutable box for collecting results from a `@Sendable` closure in a test.
-final class UncheckedSendableBox<T>: @unchecked Sendable {
-    var value: T
-    init(_ value: T) { self.value = value }
-}

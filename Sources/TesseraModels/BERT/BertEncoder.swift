@@ -6,10 +6,14 @@ public struct EncoderInput: Sendable {
     public var ids: [Int32]
     /// Token type ids (0 for single texts).
     public var typeIds: [Int32]
+    /// The tokens other tokens attend to: the first `attendedLength` (an attention mask of ones then zeros, as PyLate's
+    /// query expansion without attention to its `[MASK]` tokens); nil: every token.
+    public var attendedLength: Int?
     /// Makes an input; `typeIds` defaults to all zeros.
-    public init(ids: [Int32], typeIds: [Int32]? = nil) {
+    public init(ids: [Int32], typeIds: [Int32]? = nil, attendedLength: Int? = nil) {
         self.ids = ids
         self.typeIds = typeIds ?? [Int32](repeating: 0, count: ids.count)
+        self.attendedLength = attendedLength
     }
 }
 
@@ -53,6 +57,9 @@ public final class BertEncoder: Sendable {
         for t in input.typeIds where t < 0 || Int(t) >= config.typeVocabSize {
             throw ModelError(.invalidInput, "token type id \(t) outside 0..<\(config.typeVocabSize)")
         }
+        if let attended = input.attendedLength, attended < 1 || attended > input.ids.count {
+            throw ModelError(.invalidInput, "attended length \(attended) outside 1...\(input.ids.count)")
+        }
     }
 
     /// Encodes a batch; returns the last hidden states, `[total tokens × hidden]` in input order (sequence
@@ -80,8 +87,9 @@ public final class BertEncoder: Sendable {
         let x = ws.hidden.pointer
         weights.embeddings.forward(inputs, starts: starts, into: x, hidden: h, epsilon: config.layerNormEps)
         let lengths = inputs.map(\.ids.count)
+        let keys = inputs.map { $0.attendedLength ?? $0.ids.count }
         for layer in weights.layers {
-            layer.forward(x, lengths: lengths, starts: starts, total: total, config: config, workspace: ws)
+            layer.forward(x, lengths: lengths, keys: keys, starts: starts, total: total, config: config, workspace: ws)
         }
         return (x, starts)
     }

@@ -21,6 +21,9 @@ public struct TokenMarkers: Sendable, Equatable {
     public var queryExpansion: Bool
     /// Whether the other query tokens attend to the expansion tokens.
     public var attendToExpansion: Bool
+    /// Words whose tokens PyLate drops from documents' vectors (`skiplist_words`; its default, when a PyLate folder does
+    /// not say, is every ASCII punctuation character).
+    public var skiplistWords: [String] = []
 
     /// No markers, no expansion.
     public static let none = TokenMarkers(queryPrefix: "", documentPrefix: "", queryLength: nil, documentLength: nil,
@@ -63,7 +66,18 @@ public struct TokenMarkers: Sendable, Equatable {
         self.init(queryPrefix: try string("query_prefix", "[Q] "), documentPrefix: try string("document_prefix", "[D] "),
                   queryLength: try length("query_length"), documentLength: try length("document_length"),
                   queryExpansion: expansion, attendToExpansion: expansion && (o["attend_to_expansion_tokens"]?.boolValue ?? false))
+        if let words = o["skiplist_words"], !words.isNull {
+            guard let list = words.arrayValue?.compactMap(\.stringValue), list.count == words.arrayValue?.count else {
+                throw ModelError(.invalidConfig, "\(path): skiplist_words must be a list of strings")
+            }
+            skiplistWords = list
+        } else {
+            skiplistWords = Self.punctuation
+        }
     }
+
+    /// PyLate's default skiplist: Python's `string.punctuation`, one character each.
+    public static let punctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~".map(String.init)
 
     /// The keys PyLate reads, as Tessera writes them for a model it trained without markers, with the token budgets it
     /// trained with.

@@ -175,17 +175,19 @@ public enum IndexBuilder {
                                          _ body: (_ records: [TextRecord], _ documents: [(vectors: [Float], ids: [Int32], saliences: [Float]?)]) throws -> Void) throws {
         let embed = EmbedOptions(maxLength: options.maxLength, batchSize: options.batchSize, threads: options.threads)
         let d = model.tokenDimension
+        // A PyLate folder's skiplist (punctuation by default): those tokens are dropped from documents, as PyLate does.
+        let skiplist = model.documentSkiplist
         var encoded = 0
         while true {
             let records = try reader.next(chunkDocuments)
             if records.isEmpty { break }
-            let inputs = try records.map { try model.tokenize($0.encodedText, maxLength: options.maxLength) }
+            let inputs = try records.map { try model.tokenize($0.encodedText, role: .document, maxLength: options.maxLength) }
             let out = try model.embedTokens(inputs: inputs, options: embed, normalize: true, saliences: .document)
             let documents: [(vectors: [Float], ids: [Int32], saliences: [Float]?)] = inputs.enumerated().map { i, input in
                 var kept: [Float] = []
                 var ids: [Int32] = []
                 var saliences: [Float]? = out.saliences == nil ? nil : []
-                for (t, id) in input.ids.enumerated() where filter.keeps(id) {
+                for (t, id) in input.ids.enumerated() where filter.keeps(id) && !skiplist.contains(id) {
                     let row = out.offsets[i] + t
                     kept.append(contentsOf: out.vectors[(row * d)..<((row + 1) * d)])
                     ids.append(id)

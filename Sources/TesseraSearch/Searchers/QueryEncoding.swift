@@ -4,9 +4,12 @@ extension QueryTokens {
     /// Encodes a query's token vectors (L2-normalised) with `model`, keeping the tokens `filter` keeps (the
     /// index's own filter), with their learned saliences when the model has salience heads; a query made only of
     /// filtered tokens keeps them all rather than become empty.
-    /// `maxLength` defaults to 64 tokens, or the model's positions if fewer.
+    /// `maxLength` defaults to 64 tokens, or the model's positions if fewer (a PyLate folder with markers: its
+    /// `query_length`).
     public static func encode(_ text: String, model: EmbeddingModel, filter: TokenFilter, maxLength: Int?) throws -> QueryTokens {
-        let input = try model.tokenize(text, maxLength: maxLength ?? min(64, model.encoder.config.maxPositions))
+        // A folder with PyLate markers encodes queries its way (marker, expansion to its query_length).
+        let input = model.markers.isActive ? try model.tokenize(text, role: .query, maxLength: maxLength)
+            : try model.tokenize(text, maxLength: maxLength ?? min(64, model.encoder.config.maxPositions))
         let out = try model.embedTokens(inputs: [input], options: EmbedOptions(threads: 1), normalize: true, saliences: .query)
         var vectors: [Float] = []
         var ids: [Int32] = []

@@ -34,6 +34,8 @@ struct EmbedCommand: ParsableCommand {
     var threads: Int = Parallel.availableCores
     @Flag(name: .long, help: "Write per-token vectors instead of pooled ones.")
     var tokens = false
+    @Flag(name: .long, help: "With --tokens: the texts are queries (a PyLate folder with marker tokens or query expansion encodes queries and documents differently; default: documents).")
+    var queries = false
     @Flag(name: .long, help: "No progress bar or summary on stderr.")
     var quiet = false
 
@@ -42,6 +44,22 @@ struct EmbedCommand: ParsableCommand {
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let pooling, PoolingMode(rawValue: pooling) == nil { throw ValidationError("--pooling must be mean, cls or max") }
         if !output.hasSuffix(".npy") { throw ValidationError("--output must end in .npy") }
+        if queries && !tokens { throw ValidationError("--queries applies to --tokens") }
+    }
+
+    /// `vectors` without the rows of tokens in `skiplist`.
+    static func dropping(_ skiplist: Set<Int32>, from vectors: TokenVectors, inputs: [EncoderInput]) -> TokenVectors {
+        var kept: [Float] = []
+        var offsets = [0]
+        let d = vectors.dimension
+        for (i, input) in inputs.enumerated() {
+            for (t, id) in input.ids.enumerated() where !skiplist.contains(id) {
+                let row = vectors.offsets[i] + t
+                kept.append(contentsOf: vectors.vectors[(row * d)..<((row + 1) * d)])
+            }
+            offsets.append(kept.count / d)
+        }
+        return TokenVectors(vectors: kept, offsets: offsets, dimension: d)
     }
 
     func run() throws {
@@ -50,6 +68,8 @@ struct EmbedCommand: ParsableCommand {
         let options = EmbedOptions(pooling: pooling.flatMap(PoolingMode.init(rawValue:)), dimension: dim,
                                    maxLength: maxLength, batchSize: batchSize, threads: threads)
         let full = tokens ? model.tokenDimension : model.dimension
+        // A PyLate folder's documents leave out its skiplist's tokens (punctuation by default), as PyLate's encode does.
+        let skiplist = tokens ? model.documentSkiplist : []
         let width = dim ?? full
         if let dim, dim < 1 || dim > full {
             throw ValidationError("--dim must be between 1 and \(full)")
@@ -71,14 +91,18 @@ struct EmbedCommand: ParsableCommand {
             var inputs: [EncoderInput] = []
             var chunkTokenCount = 0
             while inputs.count < chunkTexts && chunkTokenCount < chunkTokens, let record = try reader.next() {
-                do { inputs.append(try model.tokenize(record.encodedText, maxLength: maxLength)) } catch {
+                do {
+                    inputs.append(tokens ? try model.tokenize(record.encodedText, role: queries ? .query : .document, maxLength: maxLength)
+                                  : try model.tokenize(record.encodedText, maxLength: maxLength))
+                } catch {
                     throw ModelError(.invalidInput, "\(reader.source):\(record.line): \(error)")
                 }
                 chunkTokenCount += inputs[inputs.count - 1].ids.count
             }
             if inputs.isEmpty { break }
             if tokens {
-                let result = try model.embedTokens(inputs: inputs, options: options, normalize: true)
+                var result = try model.embedTokens(inputs: inputs, options: options, normalize: true)
+                if !queries && !skiplist.isEmpty { result = Self.dropping(skiplist, from: result, inputs: inputs) }
                 try result.vectors.withUnsafeBufferPointer { try vectors.append($0) }
                 var ends: [Int64] = []
                 for i in 1..<result.offsets.count { ends.append(rowOffset + Int64(result.offsets[i])) }
