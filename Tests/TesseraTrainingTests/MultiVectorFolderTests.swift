@@ -150,7 +150,9 @@ import TesseraTraining
             #expect(u.count == vectors.offsets.last!)
             let box = UncheckedSendableBox([[Float]](repeating: [], count: texts.count))
             try model.run(inputs, options: EmbedOptions(threads: 1)) { i, s, rows in box.value[i] = heads.saliences(s, rows: rows, isQuery: role == .query) }
-            #expect(box.value.flatMap { $0 } == u)
+            // (Batched on two threads or one at a time: the same up to float rounding of the packed GEMM.)
+            let alone = box.value.flatMap { $0 }
+            #expect(alone.count == u.count && zip(alone, u).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
             #expect(u.allSatisfy { $0 >= 0 } && u.contains { $0 > 0 })
         }
         #expect(try model.embedTokens(inputs: inputs).saliences == nil)
