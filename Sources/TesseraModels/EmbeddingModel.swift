@@ -39,6 +39,22 @@ public struct TokenVectors: Sendable {
     /// and the model has salience heads; nil otherwise.
     public var saliences: [Float]? = nil
 
+    /// The same vectors without the rows of tokens whose id is in `ids` (`inputs` are the sequences they were encoded
+    /// from, one per text).
+    public func removing(_ ids: Set<Int32>, inputs: [EncoderInput]) -> TokenVectors {
+        var kept: [Float] = [], keptSaliences: [Float] = []
+        var rows = [0]
+        for (i, input) in inputs.enumerated() {
+            for (t, id) in input.ids.enumerated() where !ids.contains(id) {
+                let row = offsets[i] + t
+                kept.append(contentsOf: vectors[(row * dimension)..<((row + 1) * dimension)])
+                if let saliences { keptSaliences.append(saliences[row]) }
+            }
+            rows.append(kept.count / dimension)
+        }
+        return TokenVectors(vectors: kept, offsets: rows, dimension: dimension, saliences: saliences == nil ? nil : keptSaliences)
+    }
+
     /// Makes token vectors.
     public init(vectors: [Float], offsets: [Int], dimension: Int, saliences: [Float]? = nil) {
         self.vectors = vectors
@@ -205,9 +221,11 @@ public final class EmbeddingModel: Sendable {
         let starts = offsets
         let heads = tokenHeads, full = tokenDimension
         let salience = role == nil ? nil : salienceHeads, isQuery = role == .query
-        var saliences = [Float](repeating: 0, count: salience == nil ? 0 : offsets[inputs.count])
-        try saliences.withUnsafeMutableBufferPointer { salienceBuffer in
-        let salienceSink = salienceBuffer.baseAddress.map(UnsafeSendablePointer.init)
+        // Each sequence writes its own rows of `saliences`, as of `out`.
+        let saliences = UnsafeMutableBufferPointer<Float>.allocate(capacity: salience == nil ? 0 : offsets[inputs.count])
+        saliences.initialize(repeating: 0)
+        defer { saliences.deallocate() }
+        let salienceSink = saliences.baseAddress.map(UnsafeSendablePointer.init)
         try out.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             let sink = UnsafeSendablePointer(base)
@@ -234,8 +252,7 @@ public final class EmbeddingModel: Sendable {
                 }
             }
         }
-        }
-        return TokenVectors(vectors: out, offsets: offsets, dimension: width, saliences: salience == nil ? nil : saliences)
+        return TokenVectors(vectors: out, offsets: offsets, dimension: width, saliences: salience == nil ? nil : Array(saliences))
     }
 
     func outputWidth(_ dimension: Int?, of full: Int) throws(ModelError) -> Int {

@@ -28,6 +28,15 @@ import TesseraTestSupport
         return dir
     }
 
+    /// ``beir()`` and its train qrels as training lines (`tessera pairs`).
+    static func beirWithPairs() throws -> (beir: String, pairs: String) {
+        let beir = try beir()
+        let pairs = beir + "/pairs.jsonl"
+        let p = try CLI.run(["pairs", "--data", beir, "--split", "train", "--out", pairs])
+        #expect(p.status == 0, "\(p.stderr)")
+        return (beir, pairs)
+    }
+
     func lines(_ path: String) throws -> [JSONObject] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
             try JSONValue.parse(Array($0.utf8)).objectValue ?? JSONObject()
@@ -70,9 +79,7 @@ import TesseraTestSupport
     }
 
     @Test func xtrTrainingEvaluatesThroughWARPAndTheModelServesTokenSearch() throws {
-        let beir = try Self.beir()
-        let pairs = beir + "/pairs.jsonl"
-        #expect(try CLI.run(["pairs", "--data", beir, "--split", "train", "--out", pairs]).status == 0)
+        let (beir, pairs) = try Self.beirWithPairs()
         let out = beir + "/xtr-model"
         let t = try CLI.run(["train", "--model", Self.tiny(), "--data", pairs, "--out", out, "--batch-size", "2", "--epochs", "2",
                              "--lr", "1e-3", "--loss", "xtr", "--dim", "8", "--k-train", "6", "--eval", beir, "--eval-split", "train",
@@ -97,9 +104,7 @@ import TesseraTestSupport
     }
 
     @Test func alignerTrainingWritesSalienceHeadsThatTheIndexesUse() throws {
-        let beir = try Self.beir()
-        let pairs = beir + "/pairs.jsonl"
-        #expect(try CLI.run(["pairs", "--data", beir, "--split", "train", "--out", pairs]).status == 0)
+        let (beir, pairs) = try Self.beirWithPairs()
         let out = beir + "/aligner-model"
         let t = try CLI.run(["train", "--model", Self.tiny(), "--data", pairs, "--out", out, "--batch-size", "2", "--epochs", "1",
                              "--lr", "1e-3", "--loss", "aligner", "--dim", "8", "--alpha-q", "0.5", "--alpha-d", "0.6", "--epsilon", "0.05",

@@ -87,16 +87,7 @@ import TesseraTestSupport
             // Vectors: every query token; documents without their skiplist tokens.
             var ours = try model.embedTokens(texts, options: EmbedOptions(threads: 1), role: role)
             if role == .document {
-                let skiplist = model.documentSkiplist
-                let inputs = try texts.map { try model.tokenize($0, role: .document) }
-                var kept: [Float] = [], offsets = [0]
-                for (i, input) in inputs.enumerated() {
-                    for (t, id) in input.ids.enumerated() where !skiplist.contains(id) {
-                        kept += ours.vectors[((ours.offsets[i] + t) * outputs)..<((ours.offsets[i] + t + 1) * outputs)]
-                    }
-                    offsets.append(kept.count / outputs)
-                }
-                ours = TokenVectors(vectors: kept, offsets: offsets, dimension: outputs)
+                ours = ours.removing(model.documentSkiplist, inputs: try texts.map { try model.tokenize($0, role: .document) })
             }
             for (i, tokens) in vectors.enumerated() {
                 #expect(tokens.count == ours.offsets[i + 1] - ours.offsets[i], "\(name) \(key) \(i): \(tokens.count) tokens")

@@ -184,21 +184,30 @@ func expectSameRanking(_ got: [ScoredDocument], _ exact: [ScoredDocument], toler
             #expect(index.tokenCount == exact.kept.filter { $0 }.count)
             for seed in 1...4 as ClosedRange<UInt64> {
                 let q = f.query(seed: seed)
-                var p = WARPSearchParameters()
-                p.nProbe = index.centroidCount
-                p.tPrime = index.tokenCount
-                p.alignment = alignment
-                let want = exact.search(q, topK: 5, alignment: alignment)
-                let got = engine.searchAligner(q, topK: 5, parameters: p)
-                // Saliences are stored in 8 bits: scores agree closely, the best document exactly.
-                #expect(got.first?.document == want.first?.document)
-                for (a, b) in zip(got, want) { #expect(abs(a.score - b.score) < 0.02) }
+                expectAlignerAgrees(engine.searchAligner(q, topK: 5, parameters: probingEverything(index, alignment)),
+                                    exact.search(q, topK: 5, alignment: alignment))
             }
         }
     }
 }
 
 extension WARPEngineTests {
+    /// Settings that probe every centroid with t' past every token: with exact codes, WARP must agree with the exact retrievers.
+    func probingEverything(_ index: WARPIndex, _ alignment: Alignment) -> WARPSearchParameters {
+        var p = WARPSearchParameters()
+        p.nProbe = index.centroidCount
+        p.tPrime = index.tokenCount
+        p.alignment = alignment
+        return p
+    }
+
+    /// AligneR through WARP against the exact retriever: saliences are stored in 8 bits, so scores agree closely and the
+    /// best document exactly.
+    func expectAlignerAgrees(_ got: [ScoredDocument], _ want: [ScoredDocument], sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(got.first?.document == want.first?.document, sourceLocation: sourceLocation)
+        for (a, b) in zip(got, want) { #expect(abs(a.score - b.score) < 0.02, sourceLocation: sourceLocation) }
+    }
+
     /// An index built with learned saliences (AligneR's heads) prunes by them, stores them, and scores with the query's
     /// own saliences: WARP equals the exact AligneR retriever over the same learned saliences.
     @Test func learnedSaliencesPruneAndWeighAsInExactAligner() throws {
@@ -213,14 +222,8 @@ extension WARPEngineTests {
         for alignment in [Alignment.topK(1), .topK(2)] {
             for seed in 1...4 as ClosedRange<UInt64> {
                 let q = f.query(seed: seed)
-                var p = WARPSearchParameters()
-                p.nProbe = index.centroidCount
-                p.tPrime = index.tokenCount
-                p.alignment = alignment
-                let want = exact.search(q, topK: 5, alignment: alignment)
-                let got = engine.searchAligner(q, topK: 5, parameters: p)
-                #expect(got.first?.document == want.first?.document)
-                for (a, b) in zip(got, want) { #expect(abs(a.score - b.score) < 0.02) }
+                var p = probingEverything(index, alignment)
+                expectAlignerAgrees(engine.searchAligner(q, topK: 5, parameters: p), exact.search(q, topK: 5, alignment: alignment))
                 // β_q = 0.4 of 5 tokens: the two most salient query tokens, exactly as a query of those two alone.
                 p.queryPrune = 0.4
                 let u = try #require(q.saliences)

@@ -99,10 +99,8 @@ public final class WARPIndexBuilder {
         }
         tokenIds.append(contentsOf: ids)
         if let saliences {
-            var all = learnedSaliences ?? []
-            learnedSaliences = nil  // `all` is now the only reference: appending does not copy
-            all.append(contentsOf: saliences)
-            learnedSaliences = all
+            if learnedSaliences == nil { learnedSaliences = [] }
+            learnedSaliences?.append(contentsOf: saliences)
         }
         documentOffsets.append(tokenIds.count)
         documentIDs.append(documentID)
@@ -158,7 +156,7 @@ public final class WARPIndexBuilder {
             }
         }
         let kept = keptRows.count
-        let scale = max((learned == nil ? idf.max() : learned?.max()) ?? 1, 1e-6)
+        let scale = max((learned ?? idf).max() ?? 1, 1e-6)
         let keptSaliences: [UInt8] = keptRows.map { r in UInt8(max(0, min(255, (salience(Int(r)) / scale * 255).rounded()))) }
         let k = min(parameters.centroids ?? WARPBuildParameters.defaultCentroids(tokens: kept), kept)
 

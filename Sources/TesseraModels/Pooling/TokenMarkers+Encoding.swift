@@ -34,7 +34,7 @@ extension EmbeddingModel {
     }
 
     /// The vocabulary ids of the folder's `skiplist_words` (PyLate drops these tokens from documents' vectors; a word
-    /// the vocabulary lacks maps to `[UNK]`, as `convert_tokens_to_ids` does). Empty for folders without markers.
+    /// the vocabulary lacks maps to `[UNK]`, as `convert_tokens_to_ids` does). Empty for folders that are not PyLate's.
     public var documentSkiplist: Set<Int32> {
         Set(markers.skiplistWords.compactMap { tokenizer.tokenId(for: $0) ?? tokenizer.tokenId(for: "[UNK]") })
     }

@@ -46,13 +46,15 @@ public final class TokenSearcher: Searcher {
         let parameters = folder.manifest.parameters
         filter = TokenFilter(tokenizer: model.tokenizer, skipSpecial: parameters["skip_special"]?.boolValue ?? false,
                              skipPunctuation: parameters["skip_punctuation"]?.boolValue ?? false)
-        if mode == .alignerExact, folder.hasArray("saliences") {
-            // Learned saliences (an AligneR model's document head), stored with the vectors.
-            let learned = try folder.array("saliences", as: Float.self, count: tokens)
-            aligner = AlignerRetriever(corpus: corpus, learnedSaliences: Array(learned), beta: options.beta)
-        } else if mode == .alignerExact {
-            let salience = InverseDocumentFrequencySalience(corpus: corpus, vocabularySize: model.tokenizer.vocabularySize)
-            aligner = AlignerRetriever(corpus: corpus, salience: salience, beta: options.beta)
+        if mode == .alignerExact {
+            if folder.hasArray("saliences") {
+                // Learned saliences (an AligneR model's document head), stored with the vectors.
+                let learned = try folder.array("saliences", as: Float.self, count: tokens)
+                aligner = AlignerRetriever(corpus: corpus, learnedSaliences: Array(learned), beta: options.beta)
+            } else {
+                let salience = InverseDocumentFrequencySalience(corpus: corpus, vocabularySize: model.tokenizer.vocabularySize)
+                aligner = AlignerRetriever(corpus: corpus, salience: salience, beta: options.beta)
+            }
         } else {
             aligner = nil
         }

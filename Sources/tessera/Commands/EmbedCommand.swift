@@ -47,21 +47,6 @@ struct EmbedCommand: ParsableCommand {
         if queries && !tokens { throw ValidationError("--queries applies to --tokens") }
     }
 
-    /// `vectors` without the rows of tokens in `skiplist`.
-    static func dropping(_ skiplist: Set<Int32>, from vectors: TokenVectors, inputs: [EncoderInput]) -> TokenVectors {
-        var kept: [Float] = []
-        var offsets = [0]
-        let d = vectors.dimension
-        for (i, input) in inputs.enumerated() {
-            for (t, id) in input.ids.enumerated() where !skiplist.contains(id) {
-                let row = vectors.offsets[i] + t
-                kept.append(contentsOf: vectors.vectors[(row * d)..<((row + 1) * d)])
-            }
-            offsets.append(kept.count / d)
-        }
-        return TokenVectors(vectors: kept, offsets: offsets, dimension: d)
-    }
-
     func run() throws {
         let started = Date()
         let model = try EmbeddingModel(folder: try ModelStore.resolve(self.model))
@@ -102,7 +87,7 @@ struct EmbedCommand: ParsableCommand {
             if inputs.isEmpty { break }
             if tokens {
                 var result = try model.embedTokens(inputs: inputs, options: options, normalize: true)
-                if !queries && !skiplist.isEmpty { result = Self.dropping(skiplist, from: result, inputs: inputs) }
+                if !queries && !skiplist.isEmpty { result = result.removing(skiplist, inputs: inputs) }
                 try result.vectors.withUnsafeBufferPointer { try vectors.append($0) }
                 var ends: [Int64] = []
                 for i in 1..<result.offsets.count { ends.append(rowOffset + Int64(result.offsets[i])) }
