@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "TesseraModels", targets: ["TesseraModels"]),
         .library(name: "TesseraIndex", targets: ["TesseraIndex"]),
         .library(name: "TesseraEval", targets: ["TesseraEval"]),
+        .library(name: "TesseraIngest", targets: ["TesseraIngest"]),
         .library(name: "TesseraSearch", targets: ["TesseraSearch"]),
         .library(name: "TesseraTraining", targets: ["TesseraTraining"]),
         .executable(name: "tessera", targets: ["tessera"]),
@@ -39,14 +40,16 @@ let package = Package(
         .target(name: "TesseraModels", dependencies: ["TesseraKernels", "TesseraTokenizers", "TesseraIO"]),
         .target(name: "TesseraIndex", dependencies: ["TesseraKernels", "TesseraIO"]),
         .target(name: "TesseraEval", dependencies: ["TesseraIO"]),
-        .target(name: "TesseraSearch", dependencies: ["TesseraKernels", "TesseraIndex", "TesseraModels", "TesseraIO"]),
+        // Corpus → index folders: reading corpora, encoding, the index builders and the built-index cache.
+        .target(name: "TesseraIngest", dependencies: ["TesseraKernels", "TesseraIndex", "TesseraModels", "TesseraIO"]),
+        .target(name: "TesseraSearch", dependencies: ["TesseraKernels", "TesseraIndex", "TesseraModels", "TesseraIO", "TesseraIngest"]),
         .target(name: "TesseraTraining", dependencies: ["CTesseraKernels", "TesseraKernels", "TesseraModels", "TesseraIO"]),
         // Fixture builders shared by test targets (tiny random models); not a product.
         .target(name: "TesseraTestSupport", dependencies: ["TesseraKernels", "TesseraModels"], path: "Sources/TesseraTestSupport"),
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "TesseraModels", "TesseraTokenizers", "TesseraIO", "TesseraKernels", "TesseraIndex", "TesseraEval", "TesseraSearch",
+                "TesseraModels", "TesseraTokenizers", "TesseraIO", "TesseraKernels", "TesseraIndex", "TesseraEval", "TesseraIngest", "TesseraSearch",
                 "TesseraTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -64,7 +67,7 @@ let package = Package(
         .testTarget(name: "TesseraEvalTests", dependencies: ["TesseraEval"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraTrainingTests", dependencies: ["TesseraTraining", "TesseraModels", "TesseraTestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "TesseraSearchTests", dependencies: ["TesseraSearch", "TesseraTestSupport"]),
+        .testTarget(name: "TesseraSearchTests", dependencies: ["TesseraSearch", "TesseraIngest", "TesseraTestSupport"]),
         .testTarget(name: "TesseraCLITests", dependencies: ["tessera", "TesseraIO", "TesseraTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TesseraIndex
+import TesseraIngest
 import TesseraModels
 import TesseraTestSupport
 @testable import TesseraSearch
@@ -59,7 +60,7 @@ func expectError(_ fragment: String, sourceLocation: SourceLocation = #_sourceLo
         // [CLS] + words + [SEP] per document: hello world | a b a b | world world hellos(hello ##s) | b | a hello a world b
         #expect(report.vectors == 4 + 6 + 6 + 3 + 8)
         var options = SearchOptions()
-        options.kPrime = 1000
+        options.parameters.kPrime = 1000
         let colbert = try TokenSearcher(path: dir + "/tokens", model: model, mode: .colbert, options: options)
         let xtr = try TokenSearcher(path: dir + "/tokens", model: model, mode: .xtr, options: options)
         let aligner = try TokenSearcher(path: dir + "/tokens", model: model, mode: .aligner, options: options)

@@ -3,6 +3,7 @@ import TesseraKernels
 import Testing
 import TesseraIO
 import TesseraIndex
+import TesseraIngest
 import TesseraModels
 import TesseraTestSupport
 @testable import TesseraSearch
@@ -252,7 +253,7 @@ extension WARPEngineTests {
         let report = try WARPIndexBuilder.build(fromExactIndex: dir + "/tokens", destination: dir + "/warp", parameters: build)
         #expect(report.documents == 5 && report.tokens == 27)
         var options = SearchOptions()
-        options.kPrime = 1000
+        options.parameters.kPrime = 1000
         let exact = try TokenSearcher(path: dir + "/tokens", model: model, mode: .xtr, options: options)
         var p = WARPSearchParameters()
         p.nProbe = 27

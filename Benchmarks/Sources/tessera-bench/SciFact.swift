@@ -126,12 +126,12 @@ enum SciFactBenchmark {
 
         if o.has("exact") {
             var options = SearchOptions()
-            options.kPrime = try o.int("k-prime") ?? 1000
-            options.alignment = search.alignment
+            options.parameters.kPrime = try o.int("k-prime") ?? 1000
+            options.parameters.alignment = search.alignment
             options.beta = build.prune
             let exactSearcher = try TokenSearcher(path: exact, model: model, mode: aligner ? .aligner : .xtr, options: options,
                                                   verifyChecksums: false)
-            try evaluate(aligner ? "aligner-exact" : "xtr-exact", extra: [("k_prime", options.kPrime), ("beta", build.prune)]) { q in
+            try evaluate(aligner ? "aligner-exact" : "xtr-exact", extra: [("k_prime", options.parameters.kPrime), ("beta", build.prune)]) { q in
                 try exactSearcher.search(.tokens(q), topK: 100)
             }
         }

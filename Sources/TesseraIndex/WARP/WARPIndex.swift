@@ -64,16 +64,16 @@ public final class WARPIndex: @unchecked Sendable {
         tokenCount = try folder.count("tokens")
         centroidCount = try folder.count("centroids")
         prune = p["prune"]?.doubleValue ?? 1
-        let cutoffs = try folder.array("bucket_cutoffs", as: Float.self, count: (1 << bits) - 1)
-        let weights = try folder.array("bucket_weights", as: Float.self, count: 1 << bits)
+        let cutoffs = try folder.array(WARPIndex.ArrayName.bucketCutoffs, as: Float.self, count: (1 << bits) - 1)
+        let weights = try folder.array(WARPIndex.ArrayName.bucketWeights, as: Float.self, count: 1 << bits)
         codec = ResidualCodec(bits: bits, dimension: d, cutoffs: Array(cutoffs), weights: Array(weights))
-        centroids = try folder.array("centroids", as: UInt16.self, count: centroidCount * d)
-        centroidOffsets = try folder.array("centroid_offsets", as: Int64.self, count: centroidCount + 1)
-        codes = try folder.array("codes", as: UInt8.self, count: tokenCount * codec.codeBytes)
-        postingDocuments = try folder.array("posting_documents", as: Int32.self, count: tokenCount)
-        postingSaliences = try folder.array("posting_saliences", as: UInt8.self, count: tokenCount)
-        idf = try folder.array("idf", as: Float.self)
-        documentLengths = try folder.array("document_lengths", as: Int32.self, count: documentCount)
+        centroids = try folder.array(WARPIndex.ArrayName.centroids, as: UInt16.self, count: centroidCount * d)
+        centroidOffsets = try folder.array(WARPIndex.ArrayName.centroidOffsets, as: Int64.self, count: centroidCount + 1)
+        codes = try folder.array(WARPIndex.ArrayName.codes, as: UInt8.self, count: tokenCount * codec.codeBytes)
+        postingDocuments = try folder.array(WARPIndex.ArrayName.postingDocuments, as: Int32.self, count: tokenCount)
+        postingSaliences = try folder.array(WARPIndex.ArrayName.postingSaliences, as: UInt8.self, count: tokenCount)
+        idf = try folder.array(WARPIndex.ArrayName.idf, as: Float.self)
+        documentLengths = try folder.array(WARPIndex.ArrayName.documentLengths, as: Int32.self, count: documentCount)
         salienceUnit = Float(p["salience_scale"]?.doubleValue ?? 1) / 255
         switch p["salience"]?.stringValue ?? "idf" {
         case "idf": learnedSaliences = false

@@ -255,11 +255,11 @@ public final class WARPIndexBuilder {
             cursor[Int(c)] += 1
         }
         assignment = []
-        try writer.addArray("centroids", centroidBits)
-        try writer.addArray("bucket_cutoffs", codec.cutoffs)
-        try writer.addArray("bucket_weights", codec.weights)
-        try writer.addArray("centroid_offsets", offsets)
-        let codeStream = try writer.beginArray("codes", of: UInt8.self)
+        try writer.addArray(WARPIndex.ArrayName.centroids, centroidBits)
+        try writer.addArray(WARPIndex.ArrayName.bucketCutoffs, codec.cutoffs)
+        try writer.addArray(WARPIndex.ArrayName.bucketWeights, codec.weights)
+        try writer.addArray(WARPIndex.ArrayName.centroidOffsets, offsets)
+        let codeStream = try writer.beginArray(WARPIndex.ArrayName.codes, of: UInt8.self)
         var chunk = [UInt8]()
         chunk.reserveCapacity(1 << 22)
         for i in order {
@@ -271,14 +271,12 @@ public final class WARPIndexBuilder {
         try codeStream.finish()
         codes = []
         sampleMemory()
-        try writer.addArray("posting_documents", order.map { keptDocs[Int($0)] })
-        try writer.addArray("posting_saliences", order.map { keptSaliences[Int($0)] })
+        try writer.addArray(WARPIndex.ArrayName.postingDocuments, order.map { keptDocs[Int($0)] })
+        try writer.addArray(WARPIndex.ArrayName.postingSaliences, order.map { keptSaliences[Int($0)] })
         order = []
-        try writer.addArray("idf", idf)
-        try writer.addArray("document_lengths", (0..<documents).map { Int32(documentOffsets[$0 + 1] - documentOffsets[$0]) })
-        try writer.addDocumentIDs(documentIDs)
-        if let titles { try writer.addStrings("titles", titles) }
-        if let texts { try writer.addStrings("texts", texts) }
+        try writer.addArray(WARPIndex.ArrayName.idf, idf)
+        try writer.addArray(WARPIndex.ArrayName.documentLengths, (0..<documents).map { Int32(documentOffsets[$0 + 1] - documentOffsets[$0]) })
+        try DocumentStore.write(ids: documentIDs, titles: titles, texts: texts, into: writer)
         writer.model = model
         writer.dimension = d
         var params = JSONObject()

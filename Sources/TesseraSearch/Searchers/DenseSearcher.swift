@@ -11,10 +11,11 @@ public final class DenseSearcher: Searcher {
     /// External ids.
     public let documentIDs: StringTable
     let retriever: DenseRetriever
-    let vectors: IndexArray<Float>
+    let vectors: DenseVectorTable
     let queryMaxLength: Int?
     let graph: HNSWGraph?
-    let efSearch: Int?
+    /// The parameters a search without its own uses.
+    public let defaultParameters: SearchParameters
 
     /// Opens `path` for queries encoded by `model`; refuses an index built by another model. Uses the HNSW graph
     /// when the index has one, unless `exact` (or a Matryoshka `dimension`, which the graph was not built for).
@@ -24,17 +25,15 @@ public final class DenseSearcher: Searcher {
         try folder.manifest.requireModel(try model.identity(), dimension: stored, folder: path)
         self.model = model
         documentIDs = try folder.documentIDs()
-        let count = try folder.count("documents")
-        vectors = try folder.array("vectors", as: Float.self, count: count * stored)
+        vectors = try DenseVectorTable(folder: folder)
         if let dim = options.dimension, dim < 1 || dim > stored {
             throw IndexError(.invalidArgument, "--dim \(dim) must be between 1 and the index's \(stored)")
         }
-        guard let base = vectors.buffer.baseAddress, count > 0 else { throw IndexError(.invalidArray, "\(path): index has no documents") }
-        retriever = DenseRetriever(vectors: base, count: count,
+        retriever = DenseRetriever(vectors: vectors.baseAddress, count: vectors.count,
                                    storedDimension: stored, dimension: options.dimension, owner: folder)
         queryMaxLength = options.denseQueryMaxLength
         graph = !exact && options.dimension == nil && HNSWGraph.isPresent(in: folder) ? try HNSWGraph(folder: folder) : nil
-        efSearch = options.efSearch
+        defaultParameters = options.parameters
     }
 
     /// Whether queries go through the HNSW graph.
@@ -49,11 +48,12 @@ public final class DenseSearcher: Searcher {
         return .vector(try model.embed(inputs: [try model.tokenize(text, maxLength: queryMaxLength)], options: options))
     }
 
-    public func search(_ query: PreparedQuery, topK: Int) throws -> [ScoredDocument] {
+    public func search(_ query: PreparedQuery, topK: Int, parameters: SearchParameters) throws -> [ScoredDocument] {
         guard case .vector(let v) = query else { throw MismatchedQuery() }
-        if let graph, let base = vectors.buffer.baseAddress {
+        if let graph {
+            guard v.count == vectors.dimension else { throw MismatchedQuery() }
             return v.withUnsafeBufferPointer { q in
-                graph.search(q.baseAddress!, vectors: base, k: topK, efSearch: efSearch).map { ScoredDocument(document: $0.id, score: $0.score) }
+                graph.search(q.baseAddress.unsafelyUnwrapped, vectors: vectors.baseAddress, k: topK, efSearch: parameters.efSearch).map { ScoredDocument(document: $0.id, score: $0.score) }
             }
         }
         return retriever.search(queries: v, queryDimension: v.count, topK: topK)[0]

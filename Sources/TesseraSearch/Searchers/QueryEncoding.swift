@@ -1,3 +1,4 @@
+import TesseraIngest
 import TesseraModels
 
 extension QueryTokens {

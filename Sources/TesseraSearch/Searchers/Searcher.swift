@@ -2,72 +2,6 @@ import TesseraIndex
 import TesseraIO
 import TesseraKernels
 
-/// Retrieval modes of `tessera search` / `tessera beir`.
-public enum SearchMode: String, Sendable, CaseIterable {
-    /// Pooled vectors: HNSW when the index has a graph, else the exact scan.
-    case dense
-    /// Pooled vectors, exact inner product over every document.
-    case denseExact = "dense-exact"
-    /// Exact MaxSim over every token vector.
-    case colbert
-    /// XTR on the compressed index with the WARP engine.
-    case xtr
-    /// AligneR on the compressed (pruned) index with the WARP engine.
-    case aligner
-    /// XTR, exact: top-k' over every float token vector, with imputation.
-    case xtrExact = "xtr-exact"
-    /// AligneR, exact: sparse alignment over every (pruned) float token vector of every document.
-    case alignerExact = "aligner-exact"
-    /// BM25 over analysed text.
-    case bm25
-    /// Fusion of two modes.
-    case hybrid
-
-    /// The index kind the mode reads.
-    public var indexKind: IndexKind? {
-        switch self {
-        case .dense, .denseExact: return .dense
-        case .colbert, .xtrExact, .alignerExact: return .tokens
-        case .xtr, .aligner: return .tokensWARP
-        case .bm25: return .bm25
-        case .hybrid: return nil
-        }
-    }
-}
-
-/// Settings of a search run.
-public struct SearchOptions: Sendable {
-    /// Documents returned per query.
-    public var topK = 100
-    /// XTR: tokens retrieved per query token.
-    public var kPrime = 1000
-    /// AligneR: alignment.
-    public var alignment: Alignment = .topK(1)
-    /// AligneR: fraction of document tokens kept by salience.
-    public var beta = 1.0
-    /// Query token budget for multi-vector modes (nil: 64, or the model's positions if fewer).
-    public var queryMaxLength: Int?
-    /// Query token budget for dense mode (nil: the model's default).
-    public var denseQueryMaxLength: Int?
-    /// Matryoshka dimension for dense search (nil: the index's).
-    public var dimension: Int?
-    /// Threads one query may use.
-    public var threads = 1
-    /// BM25 parameters (nil: the index's).
-    public var bm25: BM25Parameters?
-    /// Hybrid fusion.
-    public var fusion: Fusion = .reciprocalRank(k: 60)
-    /// WARP: centroids probed per query token (nil: the engine's default).
-    public var nProbe: Int?
-    /// WARP: cumulative cluster-size threshold t' for m_i (nil: the engine's default).
-    public var tPrime: Int?
-    /// HNSW: candidate list size (nil: the index's default).
-    public var efSearch: Int?
-
-    /// Defaults.
-    public init() {}
-}
-
 /// A query after encoding (the part of a search that runs the model).
 public enum PreparedQuery: Sendable {
     /// A pooled vector.
@@ -93,16 +27,23 @@ public protocol Searcher: Sendable {
     var documentIDs: StringTable { get }
     /// Checksum of the id table (hybrids require both parts to index the same documents in the same order).
     var documentIDsChecksum: String { get }
+    /// The parameters of a search that gives none: those the searcher was opened with.
+    var defaultParameters: SearchParameters { get }
     /// Encodes a query (runs the model where the mode needs one).
     func prepare(_ text: String) throws -> PreparedQuery
-    /// Ranks documents for a prepared query.
-    func search(_ query: PreparedQuery, topK: Int) throws -> [ScoredDocument]
+    /// Ranks documents for a prepared query with this call's `parameters`.
+    func search(_ query: PreparedQuery, topK: Int, parameters: SearchParameters) throws -> [ScoredDocument]
 }
 
 extension Searcher {
-    /// Encodes and searches.
-    public func search(_ text: String, topK: Int) throws -> [ScoredDocument] {
-        try search(try prepare(text), topK: topK)
+    /// Ranks documents for a prepared query with the default parameters.
+    public func search(_ query: PreparedQuery, topK: Int) throws -> [ScoredDocument] {
+        try search(query, topK: topK, parameters: defaultParameters)
+    }
+
+    /// Encodes and searches (with the default parameters unless `parameters` are given).
+    public func search(_ text: String, topK: Int, parameters: SearchParameters? = nil) throws -> [ScoredDocument] {
+        try search(try prepare(text), topK: topK, parameters: parameters ?? defaultParameters)
     }
 }
 

@@ -1,4 +1,5 @@
 import TesseraIndex
+import TesseraIngest
 import TesseraIO
 import TesseraKernels
 import TesseraModels
@@ -31,25 +32,15 @@ public final class TokenSearcher: Searcher {
         self.mode = mode
         self.options = options
         documentIDs = try folder.documentIDs()
-        let documents = try folder.count("documents")
-        let tokens = try folder.count("tokens")
-        let d = model.tokenDimension
-        let vectors = try folder.array("vectors", as: Float.self, count: tokens * d)
-        let ids = try folder.array("token_ids", as: Int32.self, count: tokens)
-        let offsets = try folder.array("document_offsets", as: Int64.self, count: documents + 1)
-        let offsetList = offsets.map(Int.init)
-        guard offsetList.first == 0, offsetList.last == tokens, zip(offsetList, offsetList.dropFirst()).allSatisfy({ $0 <= $1 }) else {
-            throw IndexError(.invalidArray, "\(path)/document_offsets.bin: offsets are not a valid partition of \(tokens) tokens")
-        }
-        guard let base = vectors.buffer.baseAddress, tokens > 0 else { throw IndexError(.invalidArray, "\(path): index has no tokens") }
-        corpus = TokenCorpus(vectors: base, dimension: d, documentOffsets: offsetList, tokenIds: ids.buffer.baseAddress, owner: folder)
+        let table = try TokenVectorTable(folder: folder)
+        corpus = TokenCorpus(vectors: table.baseAddress, dimension: table.dimension, documentOffsets: table.documentOffsets,
+                             tokenIds: table.tokenIDs.buffer.baseAddress, owner: folder)
         let parameters = folder.manifest.parameters
         filter = TokenFilter(tokenizer: model.tokenizer, skipSpecial: parameters["skip_special"]?.boolValue ?? false,
                              skipPunctuation: parameters["skip_punctuation"]?.boolValue ?? false)
         if mode == .alignerExact {
-            if folder.hasArray("saliences") {
+            if let learned = table.saliences {
                 // Learned saliences (an AligneR model's document head), stored with the vectors.
-                let learned = try folder.array("saliences", as: Float.self, count: tokens)
                 aligner = AlignerRetriever(corpus: corpus, learnedSaliences: Array(learned), beta: options.beta)
             } else {
                 let salience = InverseDocumentFrequencySalience(corpus: corpus, vocabularySize: model.tokenizer.vocabularySize)
@@ -66,25 +57,28 @@ public final class TokenSearcher: Searcher {
         .tokens(try QueryTokens.encode(text, model: model, filter: filter, maxLength: options.queryMaxLength))
     }
 
-    public func search(_ query: PreparedQuery, topK: Int) throws -> [ScoredDocument] {
+    public var defaultParameters: SearchParameters { options.parameters }
+
+    public func search(_ query: PreparedQuery, topK: Int, parameters: SearchParameters) throws -> [ScoredDocument] {
         guard case .tokens(let q) = query else { throw MismatchedQuery() }
         switch mode {
         case .colbert:
-            return ColBERTRetriever(corpus: corpus).search(q, topK: topK, threads: options.threads)
+            return ColBERTRetriever(corpus: corpus).search(q, topK: topK, threads: parameters.threads)
         case .xtrExact:
-            return XTRRetriever(corpus: corpus).search(q, topK: topK, kPrime: options.kPrime, threads: options.threads)
+            return XTRRetriever(corpus: corpus).search(q, topK: topK, kPrime: parameters.kPrime, threads: parameters.threads)
         default:
             guard let aligner else { throw MismatchedQuery() }
-            return aligner.search(q, topK: topK, alignment: options.alignment, threads: options.threads)
+            return aligner.search(q, topK: topK, alignment: parameters.alignment, threads: parameters.threads)
         }
     }
 }
 
 extension TokenSearcher {
     /// XTR's token retrieval figures for one prepared query and its relevant documents (corpus row numbers), at the
-    /// searcher's k'.
-    public func tokenRetrievalRecall(_ query: PreparedQuery, relevant: Set<Int32>) throws -> TokenRetrievalRecall {
+    /// k' of `parameters` (default: the searcher's).
+    public func tokenRetrievalRecall(_ query: PreparedQuery, relevant: Set<Int32>, parameters: SearchParameters? = nil) throws -> TokenRetrievalRecall {
         guard case .tokens(let q) = query else { throw MismatchedQuery() }
-        return XTRRetriever(corpus: corpus).tokenRetrievalRecall(q, relevant: relevant, kPrime: options.kPrime, threads: options.threads)
+        let p = parameters ?? options.parameters
+        return XTRRetriever(corpus: corpus).tokenRetrievalRecall(q, relevant: relevant, kPrime: p.kPrime, threads: p.threads)
     }
 }

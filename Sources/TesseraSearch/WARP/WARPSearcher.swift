@@ -1,4 +1,5 @@
 import TesseraIndex
+import TesseraIngest
 import TesseraIO
 import TesseraKernels
 import TesseraModels
@@ -43,9 +44,25 @@ public final class WARPSearcher: Searcher {
         .tokens(try QueryTokens.encode(text, model: model, filter: filter, maxLength: parameters.queryMaxLength))
     }
 
-    public func search(_ query: PreparedQuery, topK: Int) throws -> [ScoredDocument] {
+    /// The WARP settings the searcher was opened with, as per-call parameters.
+    public var defaultParameters: SearchParameters {
+        var p = SearchParameters()
+        p.nProbe = parameters.nProbe
+        p.tPrime = parameters.tPrime
+        p.alignment = parameters.alignment
+        p.queryPrune = parameters.queryPrune
+        p.threads = parameters.threads
+        return p
+    }
+
+    public func search(_ query: PreparedQuery, topK: Int, parameters call: SearchParameters) throws -> [ScoredDocument] {
         guard case .tokens(let q) = query else { throw MismatchedQuery() }
-        return mode == .aligner ? engine.searchAligner(q, topK: topK, parameters: parameters)
-            : engine.searchXTR(q, topK: topK, parameters: parameters)
+        var p = parameters
+        p.nProbe = call.nProbe
+        p.tPrime = call.tPrime
+        p.alignment = call.alignment
+        p.queryPrune = call.queryPrune
+        p.threads = call.threads
+        return mode == .aligner ? engine.searchAligner(q, topK: topK, parameters: p) : engine.searchXTR(q, topK: topK, parameters: p)
     }
 }

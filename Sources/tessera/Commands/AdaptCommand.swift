@@ -37,8 +37,7 @@ struct AdaptCommand: ParsableCommand {
         let dataset = try BEIRDataset.load(folder: data, split: split)
         let (path, _) = try ensureIndex(kind: .tokens, data: data, model: model, indexing: indexing, quiet: json)
         let loaded = try EmbeddingModel(folder: try ModelStore.resolve(model))
-        var options = search.options
-        let searcher = try TokenSearcher(path: path, model: loaded, mode: .aligner, options: options)
+        let searcher = try TokenSearcher(path: path, model: loaded, mode: .aligner, options: search.options)
         var ids = dataset.judgedQueryIDs
         var rng = SplitMix64(seed: seed)
         ids.shuffle(using: &rng)
@@ -47,12 +46,13 @@ struct AdaptCommand: ParsableCommand {
         let evaluator = Evaluator(qrels: dataset.qrels)
         let documentIDs = searcher.documentIDs
         func ndcg(_ alignment: Alignment, _ queries: [String]) throws -> Double {
-            options.alignment = alignment
-            let s = try TokenSearcher(path: path, model: loaded, mode: .aligner, options: options, verifyChecksums: false)
+            // One searcher for the whole grid: the alignment is a per-query parameter.
+            var parameters = searcher.defaultParameters
+            parameters.alignment = alignment
             var run: Run = [:]
             for q in queries {
                 guard let p = prepared[q] else { continue }
-                run[q] = try s.search(p, topK: search.topK).map { (docID: documentIDs[Int($0.document)], score: Double($0.score)) }
+                run[q] = try searcher.search(p, topK: search.topK, parameters: parameters).map { (docID: documentIDs[Int($0.document)], score: Double($0.score)) }
             }
             return evaluator.evaluate(run, metrics: [.ndcg(10)]).mean(.ndcg(10)) ?? 0
         }

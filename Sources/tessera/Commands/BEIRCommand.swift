@@ -4,6 +4,7 @@ import TesseraKernels
 import TesseraEval
 import TesseraIO
 import TesseraIndex
+import TesseraIngest
 import TesseraModels
 import TesseraSearch
 
@@ -81,8 +82,7 @@ struct BEIRCommand: ParsableCommand {
             buildSeconds += seconds
             indexBytes += IndexBuilder.folderBytes(path)
         }
-        var models: [String: EmbeddingModel] = [:]
-        let searcher = try openSearcher(mode: searchMode, indexes: indexes, model: model, arguments: search, models: &models)
+        let searcher = try openSearcher(mode: searchMode, indexes: indexes, model: model, arguments: search)
         let ids = dataset.judgedQueryIDs
         var rankings: Run = [:]
         var encodeMs: [Double] = []

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TesseraIndex
+import TesseraIngest
 import TesseraModels
 import TesseraSearch
 
@@ -79,28 +80,13 @@ struct IndexCommand: ParsableCommand {
         options.hnsw = noHnsw ? nil : HNSWParameters(m: hnswM, efConstruction: efConstruction)
         let bar = UncheckedBox(progress)
         options.progress = { done, tokens in bar.value.update(done: done, tokens: tokens) }
-        let report = try buildIndex(kind: kind == "tokens" && !exact ? IndexKind.tokensWARP.rawValue : kind, model: model, corpus: corpus, destination: out, options: options)
+        let report = try IndexBuilder.build(kind: kind == "tokens" && !exact ? .tokensWARP : IndexKind(rawValue: kind), model: model, corpus: corpus,
+                                            destination: out, options: options)
         progress.finish()
         if !quiet {
             let peak = report.peakMemoryBytes.map { String(format: ", peak memory %.0f MB", Double($0) / 1e6) } ?? ""
             printError(String(format: "indexed %d documents (%d vectors) in %.1f s: %@, %.1f MB", report.documents, report.vectors,
                               report.seconds, out, Double(report.bytes) / 1e6) + peak)
-        }
-    }
-}
-
-/// Builds one index kind (shared by `index` and `beir`).
-func buildIndex(kind: String, model: String?, corpus: String, destination: String, options: IndexBuildOptions) throws -> IndexBuildReport {
-    switch kind {
-    case "bm25":
-        return try IndexBuilder.buildBM25(corpus: corpus, destination: destination, options: options)
-    default:
-        guard let model else { throw ValidationError("--model is required for --kind \(kind)") }
-        let loaded = try EmbeddingModel(folder: try ModelStore.resolve(model))
-        switch kind {
-        case "dense": return try IndexBuilder.buildDense(model: loaded, corpus: corpus, destination: destination, options: options)
-        case IndexKind.tokensWARP.rawValue: return try IndexBuilder.buildWARP(model: loaded, corpus: corpus, destination: destination, options: options)
-        default: return try IndexBuilder.buildTokens(model: loaded, corpus: corpus, destination: destination, options: options)
         }
     }
 }

@@ -41,8 +41,7 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let searchMode = SearchMode(rawValue: mode) ?? .dense
-        var models: [String: EmbeddingModel] = [:]
-        let searcher = try openSearcher(mode: searchMode, indexes: index, model: model, arguments: search, models: &models)
+        let searcher = try openSearcher(mode: searchMode, indexes: index, model: model, arguments: search)
         let loaded = try BEIRDataset.loadQueries(path: queries)
         var ids = loaded.ids
         if let qrels {

@@ -64,66 +64,34 @@ struct SearchArguments: ParsableArguments {
     var options: SearchOptions {
         var o = SearchOptions()
         o.topK = topK
-        o.kPrime = kPrime
-        o.alignment = Alignment(alignment) ?? .topK(1)
         o.beta = prune
         o.queryMaxLength = queryMaxLength
         o.dimension = dim
-        o.threads = threads
         if k1 != nil || b != nil { o.bm25 = BM25Parameters(k1: k1 ?? 1.5, b: b ?? 0.75) }
-        o.fusion = fusion == "rrf" ? .reciprocalRank(k: 60) : .normalizedScore(weights: [weight, 1 - weight])
-        o.nProbe = nProbe
-        o.tPrime = tPrime
-        o.efSearch = efSearch
+        o.parameters = parameters
+        if let modes = try? hybridModes() { o.hybrid = modes }
         return o
     }
 
-    var warpParameters: WARPSearchParameters {
-        var p = WARPSearchParameters()
-        if let nProbe { p.nProbe = nProbe }
-        p.tPrime = tPrime
+    /// The per-query settings.
+    var parameters: SearchParameters {
+        var p = SearchParameters()
+        p.kPrime = kPrime
         p.alignment = Alignment(alignment) ?? .topK(1)
-        p.queryPrune = queryPrune
         p.threads = threads
-        p.queryMaxLength = queryMaxLength
+        p.efSearch = efSearch
+        p.nProbe = nProbe
+        p.tPrime = tPrime
+        p.queryPrune = queryPrune
+        p.fusion = fusion == "rrf" ? .reciprocalRank(k: 60) : .normalizedScore(weights: [weight, 1 - weight])
         return p
     }
 }
 
-/// Opens the searcher for `mode` over `indexes` (two for a hybrid). The model comes from `--model` or from
-/// the folder recorded in the index manifest.
-func openSearcher(mode: SearchMode, indexes: [String], model: String?, arguments: SearchArguments,
-                  models: inout [String: EmbeddingModel]) throws -> any Searcher {
-    func loadModel(for index: String) throws -> EmbeddingModel {
-        var folder = try model.map { try ModelStore.resolve($0) }
-        if folder == nil {
-            let manifest = try IndexFolder(path: index, verifyChecksums: false).manifest
-            folder = manifest.parameters["model_folder"]?.stringValue
-        }
-        guard let folder else { throw ValidationError("--model is required: \(index) does not record its model folder") }
-        if let cached = models[folder] { return cached }
-        let loaded = try EmbeddingModel(folder: folder)
-        models[folder] = loaded
-        return loaded
-    }
-    func single(_ mode: SearchMode, _ index: String) throws -> any Searcher {
-        switch mode {
-        case .dense, .denseExact:
-            return try DenseSearcher(path: index, model: try loadModel(for: index), options: arguments.options, exact: mode == .denseExact)
-        case .colbert, .xtrExact, .alignerExact:
-            return try TokenSearcher(path: index, model: try loadModel(for: index), mode: mode, options: arguments.options)
-        case .xtr, .aligner:
-            return try WARPSearcher(path: index, model: try loadModel(for: index), mode: mode, parameters: arguments.warpParameters)
-        case .bm25: return try BM25Searcher(path: index, parameters: arguments.options.bm25)
-        case .hybrid: throw ValidationError("a hybrid cannot contain a hybrid")
-        }
-    }
-    if mode == .hybrid {
-        guard indexes.count == 2 else { throw ValidationError("--mode hybrid needs two --index folders (for \(arguments.hybrid))") }
-        let (a, b) = try arguments.hybridModes()
-        return try HybridSearcher(try single(a, indexes[0]), try single(b, indexes[1]), fusion: arguments.options.fusion,
-                                  depth: max(1000, arguments.topK))
-    }
-    guard indexes.count == 1 else { throw ValidationError("--mode \(mode.rawValue) takes exactly one --index") }
-    return try single(mode, indexes[0])
+/// Opens the searcher for `mode` over `indexes` (two for a hybrid) with the command's search settings
+/// (``Searchers/open(mode:indexes:model:options:models:)``).
+func openSearcher(mode: SearchMode, indexes: [String], model: String?, arguments: SearchArguments, models: ModelCache = ModelCache()) throws -> any Searcher {
+    if mode == .hybrid && indexes.count != 2 { throw ValidationError("--mode hybrid needs two --index folders (for \(arguments.hybrid))") }
+    if mode != .hybrid && indexes.count != 1 { throw ValidationError("--mode \(mode.rawValue) takes exactly one --index") }
+    return try Searchers.open(mode: mode, indexes: indexes, model: model, options: arguments.options, models: models)
 }

@@ -1,3 +1,4 @@
+import TesseraIngest
 import Foundation
 import TesseraEval
 import TesseraModels

@@ -4,52 +4,24 @@ import TesseraIO
 import TesseraKernels
 import TesseraModels
 
-/// Settings of an index build.
-public struct IndexBuildOptions: Sendable {
-    /// Document token budget (nil: the model's default, 256 for MiniLM).
-    public var maxLength: Int?
-    /// Texts per encoder batch.
-    public var batchSize: Int = 32
-    /// Encoder threads.
-    public var threads: Int = Parallel.availableCores
-    /// Matryoshka dimension stored by a dense index (nil: full).
-    public var dimension: Int?
-    /// Token filter of a token index: drop `[CLS]`/`[SEP]`.
-    public var skipSpecial = false
-    /// Token filter of a token index: drop punctuation pieces.
-    public var skipPunctuation = false
-    /// BM25 parameters stored as defaults in a BM25 index.
-    public var bm25 = BM25Parameters()
-    /// HNSW graph built into a dense index (nil: flat vectors only).
-    public var hnsw: HNSWParameters? = HNSWParameters()
-    /// Compressed token index settings (bits, centroids, pruning β).
-    public var warp = WARPBuildParameters()
-    /// Called after each chunk with (documents done, tokens encoded).
-    public var progress: (@Sendable (Int, Int) -> Void)?
-
-    /// Default options.
-    public init() {}
-}
-
-/// What a build produced.
-public struct IndexBuildReport: Sendable {
-    /// Documents indexed.
-    public var documents: Int
-    /// Vectors stored (documents for dense, tokens for token indexes, 0 for BM25).
-    public var vectors: Int
-    /// Wall time.
-    public var seconds: Double
-    /// Size of the index folder on disk.
-    public var bytes: Int
-    /// Peak resident memory of the process during the build, when measured.
-    public var peakMemoryBytes: Int? = nil
-}
-
 /// Builds index folders from a BEIR corpus, streaming: documents are read, encoded and written in chunks,
 /// so memory stays bounded whatever the corpus size. Every folder also stores the document store
 /// (external ids, titles, texts) in document order.
 public enum IndexBuilder {
     static let chunkDocuments = 1024
+
+    /// Builds an index of `kind` (dense, exact tokens, compressed tokens or BM25) from `corpus` at `destination`;
+    /// `model` (a folder or a cached model name) is needed for every kind but BM25.
+    public static func build(kind: IndexKind, model: String?, corpus: String, destination: String, options: IndexBuildOptions) throws -> IndexBuildReport {
+        if kind == .bm25 { return try buildBM25(corpus: corpus, destination: destination, options: options) }
+        guard let model else { throw IndexError(.invalidArgument, "a \(kind.rawValue) index needs a model") }
+        let loaded = try EmbeddingModel(folder: try ModelStore.resolve(model))
+        switch kind {
+        case .dense: return try buildDense(model: loaded, corpus: corpus, destination: destination, options: options)
+        case .tokensWARP: return try buildWARP(model: loaded, corpus: corpus, destination: destination, options: options)
+        default: return try buildTokens(model: loaded, corpus: corpus, destination: destination, options: options)
+        }
+    }
 
     /// A dense index: one pooled (normalised, optionally Matryoshka-truncated) vector per document.
     public static func buildDense(model: EmbeddingModel, corpus: String, destination: String, options: IndexBuildOptions) throws -> IndexBuildReport {
@@ -59,7 +31,7 @@ public enum IndexBuilder {
         guard width >= 1 && width <= model.dimension else {
             throw IndexError(.invalidArgument, "dimension \(width) must be between 1 and the model's \(model.dimension)")
         }
-        let vectors = try writer.beginArray("vectors", of: Float.self)
+        let vectors = try DenseVectorTable.beginWriting(into: writer)
         var store = try DocumentStoreWriter(writer: writer)
         let reader = try CorpusReader(path: corpus)
         let embed = EmbedOptions(dimension: options.dimension, maxLength: options.maxLength, batchSize: options.batchSize, threads: options.threads)
@@ -82,8 +54,8 @@ public enum IndexBuilder {
         writer.counts = ["documents": reader.count]
         if let hnsw = options.hnsw {
             // The vectors just written, memory-mapped from the temporary folder (not held twice in RAM).
-            let mapped = try MappedFile(path: writer.temporaryPath + "/vectors.bin")
-            guard let base = mapped.bytes.baseAddress, mapped.bytes.count == reader.count * width * 4 else {
+            let mapped = try MappedFile(path: writer.temporaryPath + "/" + DenseVectorTable.ArrayName.vectors + ".bin")
+            guard let base = mapped.bytes.baseAddress, mapped.bytes.count == reader.count * width * MemoryLayout<Float>.size else {
                 throw IndexError(.writeFailed, "\(writer.temporaryPath)/vectors.bin has an unexpected size")
             }
             let graph = HNSWGraph.build(vectors: base.assumingMemoryBound(to: Float.self), count: reader.count, dimension: width,
@@ -100,34 +72,16 @@ public enum IndexBuilder {
         let start = Date()
         let writer = try IndexFolderWriter(destination: destination, kind: .tokens)
         let filter = TokenFilter(tokenizer: model.tokenizer, skipSpecial: options.skipSpecial, skipPunctuation: options.skipPunctuation)
-        let vectors = try writer.beginArray("vectors", of: Float.self)
-        let tokenIDs = try writer.beginArray("token_ids", of: Int32.self)
-        var offsets: [Int64] = [0]
         var store = try DocumentStoreWriter(writer: writer)
         let reader = try CorpusReader(path: corpus)
         let d = model.tokenDimension
         // AligneR's learned document saliences, one per kept token, when the model has salience heads.
-        let saliences = model.salienceHeads == nil ? nil : try writer.beginArray("saliences", of: Float.self)
+        let tokens = try TokenVectorTable.Writer(writer: writer, dimension: d, saliences: model.salienceHeads != nil)
         try encodeKeptTokens(model: model, reader: reader, options: options, filter: filter) { records, documents in
-            var keptVectors: [Float] = []
-            var keptIDs: [Int32] = []
-            var keptSaliences: [Float] = []
-            for document in documents {
-                keptVectors.append(contentsOf: document.vectors)
-                keptIDs.append(contentsOf: document.ids)
-                keptSaliences.append(contentsOf: document.saliences ?? [])
-                offsets.append(Int64(tokenIDs.count + keptIDs.count))
-            }
-            try vectors.append(keptVectors)
-            try tokenIDs.append(keptIDs)
-            try saliences?.append(keptSaliences)
+            try tokens.append(documents)
             try store.append(records)
         }
-        try vectors.finish()
-        let tokenCount = tokenIDs.count
-        try tokenIDs.finish()
-        try saliences?.finish()
-        try writer.addArray("document_offsets", offsets)
+        let tokenCount = try tokens.finish()
         try store.finish()
         writer.model = try model.identity()
         writer.dimension = d
@@ -229,41 +183,4 @@ public enum IndexBuilder {
 
     /// Total size of the files in a folder (one implementation, shared with the WARP builder).
     public static func folderBytes(_ path: String) -> Int { WARPIndexBuilder.folderBytes(path) }
-}
-
-/// Streams the document store (ids, titles, texts) into an index folder.
-struct DocumentStoreWriter {
-    let writer: IndexFolderWriter
-    let titles: IndexArrayStream<UInt8>
-    let texts: IndexArrayStream<UInt8>
-    var ids: [String] = []
-    var titleOffsets: [Int64] = [0]
-    var textOffsets: [Int64] = [0]
-
-    init(writer: IndexFolderWriter) throws {
-        self.writer = writer
-        titles = try writer.beginArray("titles.bytes", of: UInt8.self)
-        texts = try writer.beginArray("texts.bytes", of: UInt8.self)
-    }
-
-    mutating func append(_ records: [TextRecord]) throws {
-        var titleBytes: [UInt8] = [], textBytes: [UInt8] = []
-        for r in records {
-            ids.append(r.id ?? "")
-            titleBytes.append(contentsOf: (r.title ?? "").utf8)
-            textBytes.append(contentsOf: r.text.utf8)
-            titleOffsets.append(titleOffsets[titleOffsets.count - 1] + Int64((r.title ?? "").utf8.count))
-            textOffsets.append(textOffsets[textOffsets.count - 1] + Int64(r.text.utf8.count))
-        }
-        try titles.append(titleBytes)
-        try texts.append(textBytes)
-    }
-
-    func finish() throws {
-        try titles.finish()
-        try texts.finish()
-        try writer.addArray("titles.offsets", titleOffsets)
-        try writer.addArray("texts.offsets", textOffsets)
-        try writer.addDocumentIDs(ids)
-    }
 }
