@@ -25,6 +25,11 @@ public enum IndexBuilder {
 
     /// A dense index: one pooled (normalised, optionally Matryoshka-truncated) vector per document.
     public static func buildDense(model: EmbeddingModel, corpus: String, destination: String, options: IndexBuildOptions) throws -> IndexBuildReport {
+        try buildDense(model: model, documents: try CorpusReader(path: corpus), destination: destination, options: options)
+    }
+
+    /// The same index from `documents` (a corpus file or records given in memory).
+    public static func buildDense(model: EmbeddingModel, documents reader: CorpusReader, destination: String, options: IndexBuildOptions) throws -> IndexBuildReport {
         let start = Date()
         let writer = try IndexFolderWriter(destination: destination, kind: .dense)
         let width = options.dimension ?? model.dimension
@@ -33,7 +38,6 @@ public enum IndexBuilder {
         }
         let vectors = try DenseVectorTable.beginWriting(into: writer)
         var store = try DocumentStoreWriter(writer: writer)
-        let reader = try CorpusReader(path: corpus)
         let embed = EmbedOptions(dimension: options.dimension, maxLength: options.maxLength, batchSize: options.batchSize, threads: options.threads)
         var tokens = 0
         while true {
@@ -69,11 +73,15 @@ public enum IndexBuilder {
 
     /// A token index: every kept token's L2-normalised last hidden state, its vocabulary id, and document offsets.
     public static func buildTokens(model: EmbeddingModel, corpus: String, destination: String, options: IndexBuildOptions) throws -> IndexBuildReport {
+        try buildTokens(model: model, documents: try CorpusReader(path: corpus), destination: destination, options: options)
+    }
+
+    /// The same index from `documents` (a corpus file or records given in memory).
+    public static func buildTokens(model: EmbeddingModel, documents reader: CorpusReader, destination: String, options: IndexBuildOptions) throws -> IndexBuildReport {
         let start = Date()
         let writer = try IndexFolderWriter(destination: destination, kind: .tokens)
         let filter = TokenFilter(tokenizer: model.tokenizer, skipSpecial: options.skipSpecial, skipPunctuation: options.skipPunctuation)
         var store = try DocumentStoreWriter(writer: writer)
-        let reader = try CorpusReader(path: corpus)
         let d = model.tokenDimension
         // AligneR's learned document saliences, one per kept token, when the model has salience heads.
         let tokens = try TokenVectorTable.Writer(writer: writer, dimension: d, saliences: model.salienceHeads != nil)
@@ -99,12 +107,16 @@ public enum IndexBuilder {
     /// A compressed token index (WARP): every kept token as a centroid id plus b-bit residual codes, documents
     /// optionally pruned to their most salient tokens. Token vectors are spilled to disk while encoding.
     public static func buildWARP(model: EmbeddingModel, corpus: String, destination: String, options: IndexBuildOptions) throws -> IndexBuildReport {
+        try buildWARP(model: model, documents: try CorpusReader(path: corpus), destination: destination, options: options)
+    }
+
+    /// The same index from `documents` (a corpus file or records given in memory).
+    public static func buildWARP(model: EmbeddingModel, documents reader: CorpusReader, destination: String, options: IndexBuildOptions) throws -> IndexBuildReport {
         let start = Date()
         let filter = TokenFilter(tokenizer: model.tokenizer, skipSpecial: options.skipSpecial, skipPunctuation: options.skipPunctuation)
         var warp = options.warp
         warp.threads = options.threads
         let builder = try WARPIndexBuilder(destination: destination, dimension: model.tokenDimension, parameters: warp)
-        let reader = try CorpusReader(path: corpus)
         var titles: [String] = [], texts: [String] = []
         try encodeKeptTokens(model: model, reader: reader, options: options, filter: filter) { records, documents in
             for (record, document) in zip(records, documents) {
@@ -157,9 +169,13 @@ public enum IndexBuilder {
 
     /// A BM25 index (no model): analysed title + text.
     public static func buildBM25(corpus: String, destination: String, options: IndexBuildOptions) throws -> IndexBuildReport {
+        try buildBM25(documents: try CorpusReader(path: corpus), destination: destination, options: options)
+    }
+
+    /// The same index from `documents` (a corpus file or records given in memory).
+    public static func buildBM25(documents reader: CorpusReader, destination: String, options: IndexBuildOptions) throws -> IndexBuildReport {
         let start = Date()
         let builder = BM25IndexBuilder(parameters: options.bm25)
-        let reader = try CorpusReader(path: corpus)
         while true {
             let chunk = try reader.next(chunkDocuments)
             if chunk.isEmpty { break }

@@ -112,6 +112,11 @@ public final class WARPIndex: @unchecked Sendable {
         (0..<dimension).map { tw_bf16_to_float(centroids[c * dimension + $0]) }
     }
 
+    /// The index's centroids and residual codec, for encoding more documents against them.
+    public var codebook: WARPCodebook {
+        get throws(IndexError) { try WARPCodebook(centroidBits: Array(centroids), codec: codec) }
+    }
+
     /// The documents' external ids.
     public func documentIDs() throws(IndexError) -> StringTable { try folder.documentIDs() }
 }

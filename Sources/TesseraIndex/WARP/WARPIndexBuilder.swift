@@ -36,6 +36,8 @@ public final class WARPIndexBuilder {
     private var documentOffsets: [Int] = [0]
     private var documentIDs: [String] = []
     private var seenIDs = Set<String>()
+    /// Points of the k-means sample of the last trained codebook.
+    private var trainedSample = 0
     /// Progress messages (stage names) go here if set.
     public var progress: (@Sendable (String) -> Void)?
 
@@ -106,6 +108,60 @@ public final class WARPIndexBuilder {
         documentIDs.append(documentID)
     }
 
+    /// Steps 2 and 3 of a build: k-means on a sample of the kept tokens (bfloat16 centroids), then the residual
+    /// codec from the sample's residuals against them.
+    private func trainCodebook(vectors: UnsafePointer<Float>, keptRows: [Int32], threads: Int) throws -> WARPCodebook {
+        let d = dimension, kept = keptRows.count
+        let k = min(parameters.centroids ?? WARPBuildParameters.defaultCentroids(tokens: kept), kept)
+
+        sampleMemory()
+        // 2. k-means on a sample of the kept tokens.
+        var rng = SplitMix64(seed: parameters.seed)
+        let sampleSize = min(kept, max(parameters.minimumSample, min(parameters.maximumSample, k * parameters.samplePerCentroid)))
+        var sampleRows: [Int32]
+        if sampleSize == kept {
+            sampleRows = keptRows
+        } else {
+            var chosen = Set<Int32>()
+            while chosen.count < sampleSize { chosen.insert(keptRows[Int(rng.next() % UInt64(kept))]) }
+            sampleRows = chosen.sorted()
+        }
+        var sample = [Float](repeating: 0, count: sampleRows.count * d)
+        sample.withUnsafeMutableBufferPointer { s in
+            for (i, r) in sampleRows.enumerated() { (s.baseAddress! + i * d).update(from: vectors + Int(r) * d, count: d) }
+        }
+        sampleRows = []
+        progress?("k-means: \(k) centroids on \(sampleSize) of \(kept) tokens")
+        // Centroids are stored as bfloat16; residuals are taken against the stored (rounded) values.
+        let centroidBits: [UInt16] = sample.withUnsafeBufferPointer { s in
+            KMeans.train(points: s.baseAddress!, count: sampleSize, dimension: d, k: k, iterations: parameters.iterations,
+                         threads: threads, seed: rng.next())
+        }.map { tw_float_to_bf16($0) }
+        let centroids = centroidBits.map { tw_bf16_to_float($0) }
+        let assigner = centroids.withUnsafeBufferPointer { Assigner(centroids: $0.baseAddress!, k: k, dimension: d, threads: threads) }
+
+        sampleMemory()
+        // 3. Residual codec from the sample's residuals (about 1M values).
+        progress?("codec")
+        let codecPoints = min(sampleSize, max(1, (1 << 20) / d))
+        var codecAssignment = [Int32](repeating: 0, count: codecPoints)
+        sample.withUnsafeBufferPointer { s in
+            codecAssignment.withUnsafeMutableBufferPointer { a in
+                assigner.assign(points: s.baseAddress!, count: codecPoints, into: a.baseAddress!, scores: nil)
+            }
+        }
+        var residualValues = [Float](repeating: 0, count: codecPoints * d)
+        for i in 0..<codecPoints {
+            let c = Int(codecAssignment[i])
+            for j in 0..<d { residualValues[i * d + j] = sample[i * d + j] - centroids[c * d + j] }
+        }
+        sample = []
+        let codec = ResidualCodec.train(bits: parameters.bits, dimension: d, residuals: residualValues)
+        residualValues = []
+        trainedSample = sampleSize
+        return try WARPCodebook(centroidBits: centroidBits, codec: codec)
+    }
+
     /// Trains, encodes and writes the index; returns counts, the folder's bytes and the process's peak RSS.
     public func finish(model: JSONValue, parameters extra: JSONObject, titles: [String]?, texts: [String]?) throws
         -> (documents: Int, tokens: Int, bytes: Int, peakRSSBytes: Int) {
@@ -158,52 +214,15 @@ public final class WARPIndexBuilder {
         let kept = keptRows.count
         let scale = max((learned ?? idf).max() ?? 1, 1e-6)
         let keptSaliences: [UInt8] = keptRows.map { r in UInt8(max(0, min(255, (salience(Int(r)) / scale * 255).rounded()))) }
-        let k = min(parameters.centroids ?? WARPBuildParameters.defaultCentroids(tokens: kept), kept)
-
-        sampleMemory()
-        // 2. k-means on a sample of the kept tokens.
-        var rng = SplitMix64(seed: parameters.seed)
-        let sampleSize = min(kept, max(parameters.minimumSample, min(parameters.maximumSample, k * parameters.samplePerCentroid)))
-        var sampleRows: [Int32]
-        if sampleSize == kept {
-            sampleRows = keptRows
-        } else {
-            var chosen = Set<Int32>()
-            while chosen.count < sampleSize { chosen.insert(keptRows[Int(rng.next() % UInt64(kept))]) }
-            sampleRows = chosen.sorted()
-        }
-        var sample = [Float](repeating: 0, count: sampleRows.count * d)
-        sample.withUnsafeMutableBufferPointer { s in
-            for (i, r) in sampleRows.enumerated() { (s.baseAddress! + i * d).update(from: vectors + Int(r) * d, count: d) }
-        }
-        sampleRows = []
-        progress?("k-means: \(k) centroids on \(sampleSize) of \(kept) tokens")
-        // Centroids are stored as bfloat16; residuals are taken against the stored (rounded) values.
-        let centroidBits: [UInt16] = sample.withUnsafeBufferPointer { s in
-            KMeans.train(points: s.baseAddress!, count: sampleSize, dimension: d, k: k, iterations: parameters.iterations,
-                         threads: threads, seed: rng.next())
-        }.map { tw_float_to_bf16($0) }
-        let centroids = centroidBits.map { tw_bf16_to_float($0) }
-        let assigner = centroids.withUnsafeBufferPointer { Assigner(centroids: $0.baseAddress!, k: k, dimension: d, threads: threads) }
-
-        sampleMemory()
-        // 3. Residual codec from the sample's residuals (about 1M values).
-        progress?("codec")
-        let codecPoints = min(sampleSize, max(1, (1 << 20) / d))
-        var codecAssignment = [Int32](repeating: 0, count: codecPoints)
-        sample.withUnsafeBufferPointer { s in
-            codecAssignment.withUnsafeMutableBufferPointer { a in
-                assigner.assign(points: s.baseAddress!, count: codecPoints, into: a.baseAddress!, scores: nil)
+        if let given = parameters.codebook {
+            guard given.dimension == d, given.codec.bits == parameters.bits else {
+                throw IndexError(.invalidArgument, "codebook of width \(given.dimension) at \(given.codec.bits) bits for vectors of width \(d) at \(parameters.bits) bits")
             }
         }
-        var residualValues = [Float](repeating: 0, count: codecPoints * d)
-        for i in 0..<codecPoints {
-            let c = Int(codecAssignment[i])
-            for j in 0..<d { residualValues[i * d + j] = sample[i * d + j] - centroids[c * d + j] }
-        }
-        sample = []
-        let codec = ResidualCodec.train(bits: parameters.bits, dimension: d, residuals: residualValues)
-        residualValues = []
+        let trained = try parameters.codebook ?? trainCodebook(vectors: vectors, keptRows: keptRows, threads: threads)
+        let k = trained.count, codec = trained.codec, centroidBits = trained.centroidBits, sampleSize = parameters.codebook == nil ? trainedSample : 0
+        let centroids = centroidBits.map { tw_bf16_to_float($0) }
+        let assigner = centroids.withUnsafeBufferPointer { Assigner(centroids: $0.baseAddress!, k: k, dimension: d, threads: threads) }
 
         sampleMemory()
         // 4. Encode every kept token: nearest centroid, residual, codes (both cores, blocks of rows).
@@ -286,6 +305,7 @@ public final class WARPIndexBuilder {
             ("code_bytes", .number(Double(codeBytes))), ("padded_dimension", .number(Double(codec.paddedDimension))),
             ("salience", .string(learned == nil ? "idf" : "learned")), ("salience_scale", .number(Double(scale))),
             ("kmeans_sample", .number(Double(sampleSize))), ("kmeans_iterations", .number(Double(parameters.iterations))),
+            ("codebook", .string(parameters.codebook == nil ? "trained" : "given")),
             ("seed", .number(Double(parameters.seed & 0xFFFF_FFFF))),
         ]
         for (key, value) in own { params.entries.append((key, value)) }

@@ -31,6 +31,9 @@ public struct WARPBuildParameters: Sendable {
     public var threads: Int = min(2, Parallel.availableCores)
     /// Seed of the sample and of k-means initialisation.
     public var seed: UInt64 = 0x5EED_3A9D
+    /// Centroids and residual codec to encode with instead of training new ones (nil: train). A collection's new
+    /// segment is encoded against the codebook of the data it already holds, as PLAID adds documents.
+    public var codebook: WARPCodebook? = nil
     /// Defaults.
     public init() {}
 
@@ -44,3 +47,27 @@ public struct WARPBuildParameters: Sendable {
     }
 }
 
+
+/// The trained part of a compressed token index: centroids (bfloat16 bits, `count × dimension`) and the residual
+/// codec. Taken from an index with ``WARPIndex/codebook`` and given to a build through
+/// ``WARPBuildParameters/codebook``.
+public struct WARPCodebook: Sendable, Equatable {
+    /// Centroids as bfloat16 bit patterns, row-major `count × dimension`.
+    public let centroidBits: [UInt16]
+    /// The residual codec (its bits and dimension).
+    public let codec: ResidualCodec
+
+    /// Wraps centroids and a codec of the same dimension.
+    public init(centroidBits: [UInt16], codec: ResidualCodec) throws(IndexError) {
+        guard codec.dimension > 0, !centroidBits.isEmpty, centroidBits.count % codec.dimension == 0 else {
+            throw IndexError(.invalidArgument, "codebook: \(centroidBits.count) centroid values do not make rows of width \(codec.dimension)")
+        }
+        self.centroidBits = centroidBits
+        self.codec = codec
+    }
+
+    /// Vector width.
+    public var dimension: Int { codec.dimension }
+    /// Number of centroids.
+    public var count: Int { centroidBits.count / codec.dimension }
+}
