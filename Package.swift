@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "TesseraEval", targets: ["TesseraEval"]),
         .library(name: "TesseraIngest", targets: ["TesseraIngest"]),
         .library(name: "TesseraSearch", targets: ["TesseraSearch"]),
+        .library(name: "TesseraCollections", targets: ["TesseraCollections"]),
         .library(name: "TesseraTraining", targets: ["TesseraTraining"]),
         .executable(name: "tessera", targets: ["tessera"]),
     ],
@@ -43,6 +44,8 @@ let package = Package(
         // Corpus → index folders: reading corpora, encoding, the index builders and the built-index cache.
         .target(name: "TesseraIngest", dependencies: ["TesseraKernels", "TesseraIndex", "TesseraModels", "TesseraIO"]),
         .target(name: "TesseraSearch", dependencies: ["TesseraKernels", "TesseraIndex", "TesseraModels", "TesseraIO", "TesseraIngest"]),
+        // Mutable, durable collections: write-ahead log, immutable segments, tombstones, snapshots, merges.
+        .target(name: "TesseraCollections", dependencies: ["TesseraKernels", "TesseraIO", "TesseraIndex", "TesseraModels", "TesseraIngest", "TesseraSearch"]),
         .target(name: "TesseraTraining", dependencies: ["CTesseraKernels", "TesseraKernels", "TesseraModels", "TesseraIO"]),
         // Fixture builders shared by test targets (tiny random models); not a product.
         .target(name: "TesseraTestSupport", dependencies: ["TesseraKernels", "TesseraModels"], path: "Sources/TesseraTestSupport"),
@@ -68,6 +71,7 @@ let package = Package(
         .testTarget(name: "TesseraTrainingTests", dependencies: ["TesseraTraining", "TesseraModels", "TesseraTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraSearchTests", dependencies: ["TesseraSearch", "TesseraIngest", "TesseraTestSupport"]),
+        .testTarget(name: "TesseraCollectionsTests", dependencies: ["TesseraCollections", "TesseraTestSupport"]),
         .testTarget(name: "TesseraCLITests", dependencies: ["tessera", "TesseraIO", "TesseraTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

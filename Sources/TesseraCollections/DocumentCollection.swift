@@ -1,0 +1,391 @@
+import Foundation
+import TesseraIndex
+import TesseraKernels
+import TesseraModels
+import TesseraSearch
+
+/// A named, persistent, mutable set of documents with the indexes a collection keeps (dense + HNSW, WARP tokens,
+/// BM25; any subset): add, upsert and delete by external id in batches, search in any mode those indexes serve.
+///
+/// (Called `DocumentCollection`, not `Collection`, so that it does not shadow the standard library's protocol in
+/// code that imports this module.)
+///
+/// Durability: a write is appended to the write-ahead log and fsync'd, then lands in a new immutable segment (its
+/// documents encoded then, against the token centroids the collection already has) or as tombstones, and
+/// `state.json` is replaced atomically; the call returns once all of that is on disk. Opening replays any logged
+/// write that the state does not include (a crash between the two) and removes segment folders that no state
+/// lists. Searches run on one snapshot (segments + tombstones), never on half of a write, while writes go on.
+/// Segments merge into one, with the token centroids retrained, on ``merge()`` and above
+/// ``CollectionOptions/mergeThreshold`` segments.
+///
+/// Layout: `collection.json` (``CollectionConfiguration``), `state.json`, `wal.log`, `segments/seg-NNNNNN/`.
+public final class DocumentCollection: @unchecked Sendable {
+    /// The collection folder.
+    public let path: String
+    /// The model and index kinds.
+    public let configuration: CollectionConfiguration
+    /// The options it was opened with.
+    public let options: CollectionOptions
+    let model: EmbeddingModel?
+    private let log: WriteAheadLog
+    private var state: CollectionState
+    private var nextSequence: UInt64
+    private var current: Snapshot
+    private let writeLock = NSLock()
+    private let snapshotLock = NSLock()
+
+    static let segmentsFolder = "segments"
+    static let logFile = "wal.log"
+
+    // MARK: Create and open
+
+    /// Creates an empty collection at `path` (which must not exist) keeping `indexes`, encoded by `model` (a folder
+    /// or a cached model name; not needed for BM25 alone), and opens it. The folder appears complete or not at all.
+    public static func create(at path: String, model: String?, indexes: Set<CollectionIndex>,
+                              options: CollectionOptions = CollectionOptions()) throws -> DocumentCollection {
+        guard !FileManager.default.fileExists(atPath: path) else { throw CollectionError(.alreadyExists, "\(path) exists already") }
+        let folder = try model.map { try ModelStore.resolve($0) }
+        let configuration = try CollectionConfiguration(modelFolder: folder, modelFingerprint: try folder.map { try ModelFingerprint.compute(folder: $0) },
+                                                        indexes: indexes)
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let parent = url.deletingLastPathComponent().path
+        let staging = parent + "/." + url.lastPathComponent + ".creating-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            try FileManager.default.createDirectory(atPath: staging + "/" + segmentsFolder, withIntermediateDirectories: true)
+        } catch {
+            throw CollectionError(.io, "cannot create \(path): \(error.localizedDescription)")
+        }
+        do {
+            try DurableFile.replace(staging + "/" + CollectionConfiguration.fileName, with: configuration.encoded())
+            try DurableFile.replace(staging + "/" + CollectionState.fileName, with: CollectionState().encoded())
+            guard rename(staging, path) == 0 else { throw CollectionError(.io, "cannot create \(path): \(String(cString: strerror(errno)))") }
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw error
+        }
+        try DurableFile.syncFolder(parent)
+        return try DocumentCollection(path: path, options: options)
+    }
+
+    /// Opens the collection at `path`, replaying logged writes that its state does not include yet.
+    public init(path: String, options: CollectionOptions = CollectionOptions()) throws {
+        self.path = path
+        self.options = options
+        let configurationPath = path + "/" + CollectionConfiguration.fileName
+        guard FileManager.default.fileExists(atPath: configurationPath) else {
+            throw CollectionError(.notFound, "\(path) is not a collection (no \(CollectionConfiguration.fileName))")
+        }
+        configuration = try CollectionConfiguration.decode(try DurableFile.read(configurationPath), path: configurationPath)
+        if let folder = configuration.modelFolder {
+            let fingerprint = try ModelFingerprint.compute(folder: folder)
+            guard fingerprint == configuration.modelFingerprint else {
+                throw CollectionError(.corrupted, "\(path): the model at \(folder) is not the one the collection was created with (fingerprint changed)")
+            }
+            model = try EmbeddingModel(folder: folder)
+        } else {
+            model = nil
+        }
+        let statePath = path + "/" + CollectionState.fileName
+        state = try CollectionState.decode(try DurableFile.read(statePath), path: statePath)
+        Self.removeUnlistedSegments(path + "/" + Self.segmentsFolder, keeping: Set(state.segments.map(\.name)))
+        let (log, payloads) = try WriteAheadLog.open(path: path + "/" + Self.logFile)
+        self.log = log
+        var segments: [Segment] = []
+        for s in state.segments {
+            segments.append(try Segment(folder: path + "/" + Self.segmentsFolder, name: s.name, configuration: configuration, model: model,
+                                        options: options))
+        }
+        current = try Snapshot(segments: segments, state: state)
+        nextSequence = state.appliedSequence + 1
+        // Replay what was logged (and so acknowledged, or about to be) but is not in the state yet.
+        let records = try payloads.map { try LogRecord.decode($0, path: log.path) }
+        for record in records where record.sequence > state.appliedSequence {
+            try apply(record)
+            nextSequence = max(nextSequence, record.sequence + 1)
+        }
+        if !payloads.isEmpty { try log.reset() }
+    }
+
+    private static func removeUnlistedSegments(_ folder: String, keeping: Set<String>) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where !keeping.contains(name) {
+            // A segment whose build or merge never committed to the state (or a folder of its index writers).
+            if CollectionState.isSegmentName(name) || name.hasPrefix(".") { try? FileManager.default.removeItem(atPath: folder + "/" + name) }
+        }
+    }
+
+    // MARK: Reading
+
+    /// The snapshot searches read now.
+    var snapshot: Snapshot {
+        snapshotLock.lock()
+        defer { snapshotLock.unlock() }
+        return current
+    }
+
+    /// Live documents.
+    public var count: Int { snapshot.locations.count }
+
+    /// Live segments.
+    public var segmentCount: Int { snapshot.segments.count }
+
+    /// The document with `id`, if the collection holds it.
+    public func document(id: String) -> CollectionDocument? {
+        let s = snapshot
+        guard let location = s.locations[id] else { return nil }
+        let segment = s.segments[location.segment]
+        let row = Int(location.row)
+        let title = segment.store.title(at: row)
+        return CollectionDocument(id: id, title: title?.isEmpty == false ? title : nil, text: segment.store.text(at: row) ?? "")
+    }
+
+    /// Every live id (segment order, then row order).
+    public var documentIDs: [String] { snapshot.orderedIDs() }
+
+    /// The modes this collection can search.
+    public var modes: [SearchMode] {
+        configuration.indexes.flatMap { index -> [SearchMode] in
+            switch index {
+            case .dense: return [.dense, .denseExact]
+            case .tokens: return [.xtr, .aligner]
+            case .bm25: return [.bm25]
+            }
+        }
+    }
+
+    /// The `k` best live documents for `query` in `mode`, over every segment of one snapshot (`parameters`: per
+    /// query, default the options'). Scores of different segments are merged as they are: exact for dense modes,
+    /// close for WARP (segments share their centroids), per-segment statistics for BM25 until segments merge.
+    public func search(_ query: String, mode: SearchMode, k: Int, parameters: SearchParameters? = nil) throws -> [CollectionHit] {
+        guard k >= 1 else { throw CollectionError(.invalidInput, "k must be at least 1") }
+        guard modes.contains(mode) else {
+            throw CollectionError(.notFound, "mode \(mode.rawValue) needs an index this collection does not keep (it searches \(modes.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let s = snapshot
+        var merged: [(hit: ScoredDocument, segment: Int)] = []
+        var prepared: PreparedQuery? = nil
+        for (i, segment) in s.segments.enumerated() {
+            guard let searcher = segment.searchers[mode] else { continue }
+            let query = try prepared ?? searcher.prepare(query)
+            prepared = query
+            let deleted = s.deleted[i]
+            let hits = try searcher.search(query, topK: k + deleted.count, parameters: parameters ?? searcher.defaultParameters)
+            for hit in hits where !deleted.contains(hit.document) { merged.append((hit, i)) }
+        }
+        merged.sort { a, b in
+            a.hit.score != b.hit.score ? a.hit.score > b.hit.score : (a.segment, a.hit.document) < (b.segment, b.hit.document)
+        }
+        return merged.prefix(k).map { entry in
+            let store = s.segments[entry.segment].store
+            let row = Int(entry.hit.document)
+            let title = store.title(at: row)
+            return CollectionHit(id: store.ids[row], score: entry.hit.score, title: title?.isEmpty == false ? title : nil, text: store.text(at: row) ?? "")
+        }
+    }
+
+    // MARK: Writing
+
+    /// Adds documents; refuses the whole batch if an id is already in the collection (use ``upsert(_:)``).
+    public func add(_ documents: [CollectionDocument]) throws {
+        try write(.add(documents, replace: false))
+    }
+
+    /// Adds documents, replacing those with the same ids.
+    public func upsert(_ documents: [CollectionDocument]) throws {
+        try write(.add(documents, replace: true))
+    }
+
+    /// Deletes documents by id; returns how many were there.
+    @discardableResult
+    public func delete(ids: [String]) throws -> Int {
+        try write(.delete(ids))
+    }
+
+    /// Merges every segment into one (dropping deleted documents, retraining the token centroids).
+    public func merge() throws {
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        try mergeLocked()
+    }
+
+    /// Logs and applies one write under the write lock; returns how many of the ids it names were live before it.
+    @discardableResult
+    private func write(_ operation: LogRecord.Operation) throws -> Int {
+        if case .add(let documents, let replace) = operation { try validate(documents, replace: replace) }
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        if case .add(let documents, false) = operation {
+            let existing = snapshot.locations
+            if let taken = documents.first(where: { existing[$0.id] != nil }) {
+                throw CollectionError(.documentExists, "document \"\(taken.id)\" exists already (upsert replaces it)")
+            }
+        }
+        let named: [String]
+        switch operation {
+        case .add(let documents, _): named = documents.map(\.id)
+        case .delete(let ids): named = ids
+        }
+        let live = snapshot.locations
+        let present = Set(named).filter { live[$0] != nil }.count
+        let record = LogRecord(sequence: nextSequence, operation: operation)
+        let payload = record.encoded()
+        try log.append(payload)
+        do {
+            try apply(record)
+        } catch {
+            // Not acknowledged: take it back out of the log so that a reopen does not replay it.
+            try? log.dropLast(bytes: payload.count)
+            throw error
+        }
+        nextSequence += 1
+        try? log.reset()  // every logged write is in the state now; a failure here only costs a skipped replay
+        // The write is durable and acknowledged already; a merge that fails (a full disk) leaves the segments as they
+        // were and is tried again by the next write or by merge().
+        if options.mergeThreshold > 0 && state.segments.count > options.mergeThreshold { try? mergeLocked() }
+        return present
+    }
+
+    private func validate(_ documents: [CollectionDocument], replace: Bool) throws {
+        var seen = Set<String>()
+        for (i, d) in documents.enumerated() {
+            guard !d.id.isEmpty else { throw CollectionError(.invalidInput, "document \(i) has an empty id") }
+            guard !d.text.isEmpty else { throw CollectionError(.invalidInput, "document \"\(d.id)\" has an empty text") }
+            guard seen.insert(d.id).inserted else { throw CollectionError(.invalidInput, "document \"\(d.id)\" appears twice in the batch") }
+        }
+    }
+
+    /// Applies a logged write: a new segment and/or tombstones, then the new state on disk, then the new snapshot.
+    private func apply(_ record: LogRecord) throws {
+        var next = state
+        next.appliedSequence = record.sequence
+        var segments = current.segments
+        var created: String? = nil
+        switch record.operation {
+        case .delete(let ids):
+            tombstone(ids, in: &next)
+        case .add(let documents, _):
+            // An add replayed after a crash, or an upsert: any live document with the same id goes first.
+            tombstone(documents.map(\.id), in: &next)
+            if !documents.isEmpty {
+                let name = CollectionState.segmentName(next.nextSegment)
+                let folder = path + "/" + Self.segmentsFolder
+                try? FileManager.default.removeItem(atPath: folder + "/" + name)
+                created = folder + "/" + name
+                do {
+                    let codebook = try current.segments.lazy.compactMap(\.tokens).first?.codebook
+                    try Segment.build(at: folder + "/" + name, documents: documents, configuration: configuration, model: model,
+                                      codebook: codebook, options: options)
+                    segments.append(try Segment(folder: folder, name: name, configuration: configuration, model: model, options: options))
+                } catch {
+                    try? FileManager.default.removeItem(atPath: folder + "/" + name)
+                    throw error
+                }
+                next.segments.append(CollectionState.Segment(name: name, documents: documents.count, deleted: []))
+                next.nextSegment += 1
+            }
+        }
+        do {
+            let snapshot = try Snapshot(segments: segments, state: next)
+            try DurableFile.replace(path + "/" + CollectionState.fileName, with: next.encoded())
+            publish(snapshot, state: next)
+        } catch {
+            if let created { try? FileManager.default.removeItem(atPath: created) }
+            throw error
+        }
+    }
+
+    private func tombstone(_ ids: [String], in next: inout CollectionState) {
+        var added: [Int: [Int32]] = [:]
+        for id in ids {
+            guard let location = current.locations[id] else { continue }
+            added[location.segment, default: []].append(location.row)
+        }
+        for (segment, rows) in added {
+            next.segments[segment].deleted = Array(Set(next.segments[segment].deleted + rows)).sorted()
+        }
+    }
+
+    private func publish(_ snapshot: Snapshot, state next: CollectionState) {
+        snapshotLock.lock()
+        current = snapshot
+        state = next
+        snapshotLock.unlock()
+    }
+
+    private func mergeLocked() throws {
+        let s = current
+        guard s.segments.count > 1 || s.deleted.contains(where: { !$0.isEmpty }) else { return }
+        var documents: [CollectionDocument] = []
+        for (i, segment) in s.segments.enumerated() {
+            for row in 0..<segment.store.count where !s.deleted[i].contains(Int32(row)) {
+                let title = segment.store.title(at: row)
+                documents.append(CollectionDocument(id: segment.store.ids[row], title: title?.isEmpty == false ? title : nil,
+                                                    text: segment.store.text(at: row) ?? ""))
+            }
+        }
+        var next = state
+        next.segments = []
+        var segments: [Segment] = []
+        let folder = path + "/" + Self.segmentsFolder
+        let name = CollectionState.segmentName(next.nextSegment)
+        if !documents.isEmpty {
+            try? FileManager.default.removeItem(atPath: folder + "/" + name)
+            do {
+                try Segment.build(at: folder + "/" + name, documents: documents, configuration: configuration, model: model, codebook: nil, options: options)
+                segments = [try Segment(folder: folder, name: name, configuration: configuration, model: model, options: options)]
+            } catch {
+                try? FileManager.default.removeItem(atPath: folder + "/" + name)
+                throw error
+            }
+            next.segments = [CollectionState.Segment(name: name, documents: documents.count, deleted: [])]
+            next.nextSegment += 1
+        }
+        let snapshot = try Snapshot(segments: segments, state: next)
+        do {
+            try DurableFile.replace(path + "/" + CollectionState.fileName, with: next.encoded())
+        } catch {
+            try? FileManager.default.removeItem(atPath: folder + "/" + name)
+            throw error
+        }
+        publish(snapshot, state: next)
+        // Searches still running on the old snapshot keep their memory-mapped files alive after the unlink.
+        for old in s.segments { try? FileManager.default.removeItem(atPath: old.path) }
+    }
+}
+
+/// What one search reads: the segments, their tombstones, and where each live id is.
+final class Snapshot: @unchecked Sendable {
+    struct Location: Sendable { var segment: Int; var row: Int32 }
+    let segments: [Segment]
+    let deleted: [Set<Int32>]
+    let locations: [String: Location]
+
+    init(segments: [Segment], state: CollectionState) throws {
+        guard segments.count == state.segments.count else { throw CollectionError(.corrupted, "state lists \(state.segments.count) segments, \(segments.count) open") }
+        var locations: [String: Location] = [:]
+        var deleted: [Set<Int32>] = []
+        for (i, (segment, entry)) in zip(segments, state.segments).enumerated() {
+            guard segment.store.count == entry.documents else {
+                throw CollectionError(.corrupted, "\(segment.path): \(segment.store.count) documents, the state says \(entry.documents)")
+            }
+            let gone = Set(entry.deleted)
+            deleted.append(gone)
+            for row in 0..<segment.store.count where !gone.contains(Int32(row)) {
+                let id = segment.store.ids[row]
+                guard locations.updateValue(Location(segment: i, row: Int32(row)), forKey: id) == nil else {
+                    throw CollectionError(.corrupted, "\(segment.path): document \"\(id)\" is live in two segments")
+                }
+            }
+        }
+        self.segments = segments
+        self.deleted = deleted
+        self.locations = locations
+    }
+
+    func orderedIDs() -> [String] {
+        var ids: [String] = []
+        for (i, segment) in segments.enumerated() {
+            for row in 0..<segment.store.count where !deleted[i].contains(Int32(row)) { ids.append(segment.store.ids[row]) }
+        }
+        return ids
+    }
+}
