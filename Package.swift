@@ -53,7 +53,7 @@ let package = Package(
             name: "tessera",
             dependencies: [
                 "TesseraModels", "TesseraTokenizers", "TesseraIO", "TesseraKernels", "TesseraIndex", "TesseraEval", "TesseraIngest", "TesseraSearch",
-                "TesseraTraining",
+                "TesseraTraining", "TesseraCollections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
