@@ -72,7 +72,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraSearchTests", dependencies: ["TesseraSearch", "TesseraIngest", "TesseraTestSupport"]),
         .testTarget(name: "TesseraCollectionsTests", dependencies: ["TesseraCollections", "TesseraTestSupport"]),
-        .testTarget(name: "TesseraCLITests", dependencies: ["tessera", "TesseraIO", "TesseraTestSupport"]),
+        .testTarget(name: "TesseraCLITests", dependencies: ["tessera", "TesseraIO", "TesseraTestSupport", "TesseraCollections"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -18,7 +18,8 @@ import TesseraSearch
 /// Segments merge into one, with the token centroids retrained, on ``merge()`` and above
 /// ``CollectionOptions/mergeThreshold`` segments.
 ///
-/// Layout: `collection.json` (``CollectionConfiguration``), `state.json`, `wal.log`, `segments/seg-NNNNNN/`.
+/// Layout: `collection.json` (``CollectionConfiguration``), `state.json`, `wal.log`, `segments/seg-NNNNNN/`, and
+/// `collection.lock`, held (`flock`) by the one process that has the collection open.
 public final class DocumentCollection: @unchecked Sendable {
     /// The collection folder.
     public let path: String
@@ -33,9 +34,11 @@ public final class DocumentCollection: @unchecked Sendable {
     private var current: Snapshot
     private let writeLock = NSLock()
     private let snapshotLock = NSLock()
+    private let processLock: ProcessLock
 
     static let segmentsFolder = "segments"
     static let logFile = "wal.log"
+    static let lockFile = "collection.lock"
 
     // MARK: Create and open
 
@@ -75,7 +78,10 @@ public final class DocumentCollection: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: configurationPath) else {
             throw CollectionError(.notFound, "\(path) is not a collection (no \(CollectionConfiguration.fileName))")
         }
+        // One process at a time: a second opener (another server, a CLI write) is refused, not interleaved.
+        processLock = try ProcessLock(path: path + "/" + Self.lockFile)
         configuration = try CollectionConfiguration.decode(try DurableFile.read(configurationPath), path: configurationPath)
+        DurableFile.removeTemporaries(in: path)
         if let folder = configuration.modelFolder {
             let fingerprint = try ModelFingerprint.compute(folder: folder)
             guard fingerprint == configuration.modelFingerprint else {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TesseraIO
 import TesseraTestSupport
+import TesseraCollections
 
 @Suite(.serialized) struct CollectionCLITests {
     @Test func createAddSearchDeleteEvaluate() throws {
@@ -38,5 +39,52 @@ import TesseraTestSupport
         #expect(evaluation?["queries"]?.intValue == 3 && evaluation?["segments"]?.intValue == 1 && evaluation?["documents"]?.intValue == 4)
         let missing = try CLI.run(["collection", "search", "--path", data + "/nope", "--query", "a"])
         #expect(missing.status != 0 && missing.stderr.contains("is not a collection"), "\(missing.stderr)")
+    }
+}
+
+@Suite(.serialized) struct CollectionCrashTests {
+    /// A writer process adding batches of 2 is SIGKILLed at random moments, 20 times. After each kill the collection
+    /// opens (checksums verified), every batch the writer reported is there, and no batch is there by half.
+    @Test func killedWritersLoseNoAcknowledgedBatch() throws {
+        let data = CLI.folder()
+        let model = TinyModel.make()
+        let path = data + "/collection"
+        #expect(try CLI.run(["collection", "create", "--path", path, "--model", model]).status == 0)
+        let words = ["hello", "world", "a", "b"]
+        var rng = SystemRandomNumberGenerator()
+        var acknowledged: [String] = []
+        var kills = 0
+        for round in 0..<20 {
+            let ids = (0..<40).map { "r\(round)-\($0)" }
+            let lines = ids.enumerated().map { i, id in "{\"_id\": \"\(id)\", \"text\": \"\(words[i % 4]) \(words[(i / 4) % 4]) \(words[(i / 16) % 4])\"}" }
+            let file = data + "/round\(round).jsonl"
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file))
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CLI.binary)
+            process.arguments = ["collection", "add", "--path", path, "--documents", file, "--batch-size", "2", "--threads", "1"]
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 20_000...400_000, using: &rng))
+            if process.isRunning { kill(process.processIdentifier, SIGKILL); kills += 1 }
+            process.waitUntilExit()
+            // "added N documents" is printed after batch N/2 is durable: those are acknowledged.
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let reported = stderr.split(separator: "\n").compactMap { line -> Int? in
+                guard line.hasPrefix("added ") else { return nil }
+                return Int(line.split(separator: " ")[1])
+            }.max() ?? 0
+            acknowledged += ids.prefix(reported)
+            let c = try DocumentCollection(path: path)
+            let present = Set(c.documentIDs)
+            #expect(acknowledged.allSatisfy(present.contains), "round \(round): an acknowledged document is missing")
+            let landed = ids.filter(present.contains)
+            #expect(landed.count % 2 == 0 && landed == Array(ids.prefix(landed.count)), "round \(round): \(landed.count) documents of a batch")
+            #expect(landed.count >= reported && landed.count <= reported + 2, "round \(round): \(landed.count) landed, \(reported) acknowledged")
+            #expect(try c.search("hello world", mode: .dense, k: 5).count == min(5, c.count))
+            acknowledged = Array(Set(acknowledged + landed))
+        }
+        #expect(kills >= 10, "only \(kills) of 20 writers were still running when killed")
     }
 }

@@ -39,29 +39,35 @@ func expectError(_ code: CollectionError.Code, _ fragment: String, sourceLocatio
     @Test func addSearchDeleteUpsertAndReopen() throws {
         let scratch = Scratch()
         defer { try? FileManager.default.removeItem(atPath: scratch.root) }
-        let c = try scratch.create()
-        #expect(c.count == 0 && c.segmentCount == 0)
-        #expect(try c.search("hello", mode: .dense, k: 3).isEmpty)
-        try c.add(documents(0..<5))
-        try c.add(documents(5..<8))
-        #expect(c.count == 8 && c.segmentCount == 2)
-        #expect(c.document(id: "d2") == CollectionDocument(id: "d2", title: "T2", text: "world hellos"))
-        for mode in c.modes {
-            let hits = try c.search("hello world", mode: mode, k: 20)
-            #expect(!hits.isEmpty && Set(hits.map(\.id)).count == hits.count, "\(mode)")
-            #expect(zip(hits, hits.dropFirst()).allSatisfy { $0.score >= $1.score }, "\(mode)")
+        var before: [CollectionHit] = [], ids: [String] = []
+        do {
+            let c = try scratch.create()
+            #expect(c.count == 0 && c.segmentCount == 0)
+            #expect(try c.search("hello", mode: .dense, k: 3).isEmpty)
+            try c.add(documents(0..<5))
+            try c.add(documents(5..<8))
+            #expect(c.count == 8 && c.segmentCount == 2)
+            #expect(c.document(id: "d2") == CollectionDocument(id: "d2", title: "T2", text: "world hellos"))
+            for mode in c.modes {
+                let hits = try c.search("hello world", mode: mode, k: 20)
+                #expect(!hits.isEmpty && Set(hits.map(\.id)).count == hits.count, "\(mode)")
+                #expect(zip(hits, hits.dropFirst()).allSatisfy { $0.score >= $1.score }, "\(mode)")
+            }
+            // Exact dense search over two segments ranks as one brute-force scan would: every document, once.
+            #expect(Set(try c.search("hello world", mode: .denseExact, k: 20).map(\.id)) == Set(documents(0..<8).map(\.id)))
+            #expect(try c.delete(ids: ["d1", "d6", "nope"]) == 2)
+            #expect(c.count == 6 && c.document(id: "d1") == nil)
+            for mode in c.modes { #expect(try !c.search("a b", mode: mode, k: 20).contains { ["d1", "d6"].contains($0.id) }, "\(mode)") }
+            try c.upsert([CollectionDocument(id: "d0", text: "b b b"), CollectionDocument(id: "d9", text: "world")])
+            #expect(c.count == 7 && c.document(id: "d0")?.text == "b b b" && c.document(id: "d0")?.title == nil)
+            before = try c.search("hello b", mode: .denseExact, k: 10)
+            ids = c.documentIDs
+            // One process at a time: a second open is refused while this one is alive.
+            withExtendedLifetime(c) { expectError(.io, "is open in another process") { _ = try DocumentCollection(path: scratch.path) } }
         }
-        // Exact dense search over two segments ranks as one brute-force scan would: every document, once.
-        #expect(Set(try c.search("hello world", mode: .denseExact, k: 20).map(\.id)) == Set(documents(0..<8).map(\.id)))
-        #expect(try c.delete(ids: ["d1", "d6", "nope"]) == 2)
-        #expect(c.count == 6 && c.document(id: "d1") == nil)
-        for mode in c.modes { #expect(try !c.search("a b", mode: mode, k: 20).contains { ["d1", "d6"].contains($0.id) }, "\(mode)") }
-        try c.upsert([CollectionDocument(id: "d0", text: "b b b"), CollectionDocument(id: "d9", text: "world")])
-        #expect(c.count == 7 && c.document(id: "d0")?.text == "b b b" && c.document(id: "d0")?.title == nil)
-        let before = try c.search("hello b", mode: .denseExact, k: 10)
         // Everything survives a reopen, and the log is empty once the state holds every write.
         let reopened = try DocumentCollection(path: scratch.path)
-        #expect(reopened.count == 7 && reopened.documentIDs == c.documentIDs)
+        #expect(reopened.count == 7 && reopened.documentIDs == ids)
         #expect(try reopened.search("hello b", mode: .denseExact, k: 10) == before)
         #expect((try FileManager.default.attributesOfItem(atPath: scratch.path + "/wal.log")[.size] as? Int) == 0)
     }
@@ -105,14 +111,18 @@ func expectError(_ code: CollectionError.Code, _ fragment: String, sourceLocatio
         handle.write(Data([40, 0, 0, 0, 1, 2, 3]))  // a header that promises 40 bytes, then the crash
         handle.closeFile()
         try FileManager.default.createDirectory(atPath: scratch.path + "/segments/seg-000009/dense", withIntermediateDirectories: true)
-        let reopened = try DocumentCollection(path: scratch.path)
-        #expect(reopened.documentIDs == ["d1", "d2", "d3", "d4"])
-        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/segments/seg-000009"))
-        #expect(try reopened.search("world", mode: .xtr, k: 10).count == 4)
+        do {
+            let reopened = try DocumentCollection(path: scratch.path)
+            #expect(reopened.documentIDs == ["d1", "d2", "d3", "d4"])
+            #expect(!FileManager.default.fileExists(atPath: scratch.path + "/segments/seg-000009"))
+            #expect(try reopened.search("world", mode: .xtr, k: 10).count == 4)
+        }
         // Replayed once: the next open finds the same documents and an empty log.
-        let again = try DocumentCollection(path: scratch.path)
-        #expect(again.documentIDs == ["d1", "d2", "d3", "d4"])
-        try again.add(documents(5..<6))
+        do {
+            let again = try DocumentCollection(path: scratch.path)
+            #expect(again.documentIDs == ["d1", "d2", "d3", "d4"])
+            try again.add(documents(5..<6))
+        }
         #expect(try DocumentCollection(path: scratch.path).count == 5)
     }
 

@@ -25,10 +25,33 @@ enum DurableFile {
         return [UInt8](data)
     }
 
+    /// Removes the temporary files that writes killed before their rename left in `folder` (`.<name>.tmp-…`).
+    static func removeTemporaries(in folder: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".") && name.contains(".tmp-") {
+            try? FileManager.default.removeItem(atPath: folder + "/" + name)
+        }
+    }
+
     static func syncFolder(_ path: String) throws(CollectionError) {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw CollectionError(.io, "cannot open \(path) to sync it: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw CollectionError(.io, "cannot sync \(path): \(String(cString: strerror(errno)))") }
     }
+}
+
+/// An exclusive `flock` on a file, held for the life of the value (released by the kernel if the process dies).
+final class ProcessLock {
+    private let fd: Int32
+
+    init(path: String) throws(CollectionError) {
+        fd = open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw CollectionError(.io, "cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw CollectionError(.io, "\(URL(fileURLWithPath: path).deletingLastPathComponent().path) is open in another process")
+        }
+    }
+
+    deinit { close(fd) }
 }
