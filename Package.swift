@@ -23,10 +23,12 @@ let package = Package(
         .library(name: "TesseraSearch", targets: ["TesseraSearch"]),
         .library(name: "TesseraCollections", targets: ["TesseraCollections"]),
         .library(name: "TesseraTraining", targets: ["TesseraTraining"]),
+        .library(name: "TesseraServer", targets: ["TesseraServer"]),
         .executable(name: "tessera", targets: ["tessera"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -46,6 +48,11 @@ let package = Package(
         .target(name: "TesseraSearch", dependencies: ["TesseraKernels", "TesseraIndex", "TesseraModels", "TesseraIO", "TesseraIngest"]),
         // Mutable, durable collections: write-ahead log, immutable segments, tombstones, snapshots, merges.
         .target(name: "TesseraCollections", dependencies: ["TesseraKernels", "TesseraIO", "TesseraIndex", "TesseraModels", "TesseraIngest", "TesseraSearch"]),
+        // `tessera serve`: the HTTP API (Hummingbird 2) over collections and the encoder.
+        .target(name: "TesseraServer", dependencies: [
+            "TesseraCollections", "TesseraSearch", "TesseraModels", "TesseraIO",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .target(name: "TesseraTraining", dependencies: ["CTesseraKernels", "TesseraKernels", "TesseraModels", "TesseraIO"]),
         // Fixture builders shared by test targets (tiny random models); not a product.
         .target(name: "TesseraTestSupport", dependencies: ["TesseraKernels", "TesseraModels"], path: "Sources/TesseraTestSupport"),
@@ -53,7 +60,7 @@ let package = Package(
             name: "tessera",
             dependencies: [
                 "TesseraModels", "TesseraTokenizers", "TesseraIO", "TesseraKernels", "TesseraIndex", "TesseraEval", "TesseraIngest", "TesseraSearch",
-                "TesseraTraining", "TesseraCollections",
+                "TesseraTraining", "TesseraCollections", "TesseraServer", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,6 +79,10 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraSearchTests", dependencies: ["TesseraSearch", "TesseraIngest", "TesseraTestSupport"]),
         .testTarget(name: "TesseraCollectionsTests", dependencies: ["TesseraCollections", "TesseraTestSupport"]),
+        // Against a server on a loopback port, with Foundation's URLSession (HummingbirdTesting would pull AsyncHTTPClient
+        // and BoringSSL into every build).
+        .testTarget(name: "TesseraServerTests", dependencies: ["TesseraServer", "TesseraTestSupport", "TesseraIO",
+                                                               .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "TesseraCLITests", dependencies: ["tessera", "TesseraIO", "TesseraTestSupport", "TesseraCollections"]),
     ],
     swiftLanguageModes: [.v6]

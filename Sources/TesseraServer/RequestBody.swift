@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import TesseraIO
+
+/// A request's JSON object, read up to the size limit, with typed field access that answers 400 on a wrong type.
+struct JSONBody {
+    let object: JSONObject
+
+    static func read(_ request: Request, limit: Int) async throws -> JSONBody {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            throw APIError(.contentTooLarge, "the request body is larger than \(limit) bytes")
+        }
+        let bytes = Array(buffer.readableBytesView)
+        guard !bytes.isEmpty else { throw APIError(.badRequest, "the request needs a JSON body") }
+        let value: JSONValue
+        do { value = try JSONValue.parse(bytes) } catch {
+            throw APIError(.badRequest, "the body is not valid JSON: \(error)")
+        }
+        guard let object = value.objectValue else { throw APIError(.badRequest, "the body must be a JSON object") }
+        return JSONBody(object: object)
+    }
+
+    func string(_ key: String) throws -> String? {
+        guard let v = object[key], !v.isNull else { return nil }
+        guard let s = v.stringValue else { throw APIError(.badRequest, "\"\(key)\" must be a string") }
+        return s
+    }
+
+    func requiredString(_ key: String) throws -> String {
+        guard let s = try string(key) else { throw APIError(.badRequest, "\"\(key)\" is required") }
+        return s
+    }
+
+    func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let v = object[key], !v.isNull else { return nil }
+        guard let d = v.doubleValue, d == d.rounded(), let i = Int(exactly: d) else { throw APIError(.badRequest, "\"\(key)\" must be an integer") }
+        guard range.contains(i) else { throw APIError(.badRequest, "\"\(key)\" must be between \(range.lowerBound) and \(range.upperBound)") }
+        return i
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        guard let v = object[key], !v.isNull else { return nil }
+        guard let b = v.boolValue else { throw APIError(.badRequest, "\"\(key)\" must be true or false") }
+        return b
+    }
+
+    func array(_ key: String) throws -> [JSONValue]? {
+        guard let v = object[key], !v.isNull else { return nil }
+        guard let a = v.arrayValue else { throw APIError(.badRequest, "\"\(key)\" must be an array") }
+        return a
+    }
+}
+
+/// Runs blocking library work (encoding, index builds, fsync) off the server's event loops and task threads.
+func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
+}

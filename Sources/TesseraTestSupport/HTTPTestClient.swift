@@ -1,0 +1,46 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Plain HTTP requests to a local test server (URLSession), for server tests.
+public enum HTTPTestClient {
+    /// A response: status and body; nil when the connection failed (a server that is down or was killed).
+    public struct Response: Sendable {
+        /// The HTTP status.
+        public var status: Int
+        /// The body bytes.
+        public var body: [UInt8]
+        /// Makes a response.
+        public init(status: Int, body: [UInt8]) {
+            self.status = status
+            self.body = body
+        }
+        /// The body as text.
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    private final class Slot: @unchecked Sendable { var response: Response? }
+
+    /// Sends one request and waits for the answer (blocking the calling thread).
+    public static func send(_ method: String, port: Int, _ path: String, body: [UInt8]? = nil, timeout: TimeInterval = 60) -> Response? {
+        guard let url = URL(string: "http://127.0.0.1:\(port)\(path)") else { return nil }
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        request.httpBody = body.map { Data($0) }
+        request.timeoutInterval = timeout
+        let done = DispatchSemaphore(value: 0)
+        let slot = Slot()
+        URLSession.shared.dataTask(with: request) { data, response, _ in
+            if let http = response as? HTTPURLResponse { slot.response = Response(status: http.statusCode, body: [UInt8](data ?? Data())) }
+            done.signal()
+        }.resume()
+        done.wait()
+        return slot.response
+    }
+
+    /// Sends text.
+    public static func send(_ method: String, port: Int, _ path: String, _ text: String?) -> Response? {
+        send(method, port: port, path, body: text.map { Array($0.utf8) })
+    }
+}
