@@ -138,10 +138,7 @@ public final class DocumentCollection: @unchecked Sendable {
     public func document(id: String) -> CollectionDocument? {
         let s = snapshot
         guard let location = s.locations[id] else { return nil }
-        let segment = s.segments[location.segment]
-        let row = Int(location.row)
-        let title = segment.store.title(at: row)
-        return CollectionDocument(id: id, title: title?.isEmpty == false ? title : nil, text: segment.store.text(at: row) ?? "")
+        return s.segments[location.segment].document(at: Int(location.row))
     }
 
     /// Every live id (segment order, then row order).
@@ -181,10 +178,8 @@ public final class DocumentCollection: @unchecked Sendable {
             a.hit.score != b.hit.score ? a.hit.score > b.hit.score : (a.segment, a.hit.document) < (b.segment, b.hit.document)
         }
         return merged.prefix(k).map { entry in
-            let store = s.segments[entry.segment].store
-            let row = Int(entry.hit.document)
-            let title = store.title(at: row)
-            return CollectionHit(id: store.ids[row], score: entry.hit.score, title: title?.isEmpty == false ? title : nil, text: store.text(at: row) ?? "")
+            let d = s.segments[entry.segment].document(at: Int(entry.hit.document))
+            return CollectionHit(id: d.id, score: entry.hit.score, title: d.title, text: d.text)
         }
     }
 
@@ -322,11 +317,7 @@ public final class DocumentCollection: @unchecked Sendable {
         guard s.segments.count > 1 || s.deleted.contains(where: { !$0.isEmpty }) else { return }
         var documents: [CollectionDocument] = []
         for (i, segment) in s.segments.enumerated() {
-            for row in 0..<segment.store.count where !s.deleted[i].contains(Int32(row)) {
-                let title = segment.store.title(at: row)
-                documents.append(CollectionDocument(id: segment.store.ids[row], title: title?.isEmpty == false ? title : nil,
-                                                    text: segment.store.text(at: row) ?? ""))
-            }
+            for row in 0..<segment.store.count where !s.deleted[i].contains(Int32(row)) { documents.append(segment.document(at: row)) }
         }
         var next = state
         next.segments = []

@@ -21,6 +21,12 @@ final class Segment: @unchecked Sendable {
 
     static let documentsFolder = "documents"
 
+    /// The document stored at `row` (an empty title reads as none).
+    func document(at row: Int) -> CollectionDocument {
+        let title = store.title(at: row)
+        return CollectionDocument(id: store.ids[row], title: title?.isEmpty == false ? title : nil, text: store.text(at: row) ?? "")
+    }
+
     /// Writes a segment of `documents` at `path` (a new folder).
     static func build(at path: String, documents: [CollectionDocument], configuration: CollectionConfiguration, model: EmbeddingModel?,
                       codebook: WARPCodebook?, options: CollectionOptions) throws {
