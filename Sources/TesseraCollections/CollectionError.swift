@@ -4,7 +4,7 @@ public struct CollectionError: Error, CustomStringConvertible, Sendable, Equatab
     public enum Code: String, Sendable {
         /// The input is invalid (a document without an id or text, a duplicate id in a batch, a bad name).
         case invalidInput
-        /// A document with this id exists already (`add`; `upsert` replaces it).
+        /// A document with this id exists already (`add`; `upsert` replaces it), or appears twice in one batch.
         case documentExists
         /// The collection (or a mode's index in it) does not exist.
         case notFound

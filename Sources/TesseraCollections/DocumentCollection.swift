@@ -250,7 +250,7 @@ public final class DocumentCollection: @unchecked Sendable {
         for (i, d) in documents.enumerated() {
             guard !d.id.isEmpty else { throw CollectionError(.invalidInput, "document \(i) has an empty id") }
             guard !d.text.isEmpty else { throw CollectionError(.invalidInput, "document \"\(d.id)\" has an empty text") }
-            guard seen.insert(d.id).inserted else { throw CollectionError(.invalidInput, "document \"\(d.id)\" appears twice in the batch") }
+            guard seen.insert(d.id).inserted else { throw CollectionError(.documentExists, "document \"\(d.id)\" appears twice in the batch") }
         }
     }
 

@@ -7,35 +7,50 @@ import TesseraIO
 struct APIError: Error, Sendable {
     var status: HTTPResponse.Status
     var message: String
+    /// `error.type` of the answer; by default `invalid_request_error` for 4xx and `server_error` for 5xx.
+    var type: String?
+    /// Extra response headers (`Retry-After`, `WWW-Authenticate`).
+    var headers: HTTPFields = [:]
 
     init(_ status: HTTPResponse.Status, _ message: String) {
         self.status = status
         self.message = message
     }
 
-    /// The answer for any error a handler throws: API errors as they are, collection errors by their code, anything
-    /// else as a 500 that names it.
-    static func response(for error: any Error) -> Response {
-        let (status, message): (HTTPResponse.Status, String)
+    /// The error for any error a handler throws: API errors as they are, collection errors by their code, the
+    /// router's own HTTP errors (no such route) with their status, anything else as a 500 that names it.
+    init(_ error: any Error) {
         switch error {
-        case let e as APIError: (status, message) = (e.status, e.message)
+        case let e as APIError: self = e
         case let e as CollectionError:
+            let status: HTTPResponse.Status
             switch e.code {
             case .invalidInput: status = .badRequest
             case .documentExists, .alreadyExists: status = .conflict
             case .notFound: status = .notFound
             case .corrupted, .io: status = .internalServerError
             }
-            message = e.message
+            self.init(status, e.message)
+        case let e as HTTPError:
+            self.init(e.status, e.body ?? (e.status == .notFound ? "no such route" : e.status.reasonPhrase))
         default:
-            (status, message) = (.internalServerError, String(describing: error))
+            self.init(.internalServerError, String(describing: error))
         }
-        let type = status.code >= 500 ? "server_error" : "invalid_request_error"
+    }
+
+    /// The JSON answer.
+    var response: Response {
+        let type = self.type ?? (status.code >= 500 ? "server_error" : "invalid_request_error")
         let body = JSONValue.object(JSONObject([("error", .object(JSONObject([
             ("message", .string(message)), ("type", .string(type)), ("code", .number(Double(status.code))),
         ])))]))
-        return JSONResponse.make(status, body)
+        var response = JSONResponse.make(status, body)
+        response.headers.append(contentsOf: headers)
+        return response
     }
+
+    /// The answer for any error a handler throws.
+    static func response(for error: any Error) -> Response { APIError(error).response }
 }
 
 enum JSONResponse {

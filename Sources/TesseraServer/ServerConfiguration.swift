@@ -15,6 +15,14 @@ public struct ServerConfiguration: Sendable {
     public var maximumK = 1000
     /// Largest number of texts of one embeddings request, or documents of one write.
     public var maximumBatch = 4096
+    /// Request jobs (encoding, searches, writes) run at once; more wait in a queue.
+    public var maximumRunning = ProcessInfo.processInfo.activeProcessorCount
+    /// Jobs that may wait; a request that finds the queue full is answered 429 with `Retry-After`.
+    public var maximumWaiting = 64
+    /// Time a request's work may take, queueing included, before it is answered 503.
+    public var timeout: Duration = .seconds(30)
+    /// API keys (bearer, read and write scopes); nil: no key needed (the default, for a loopback server).
+    public var apiKeys: APIKeys?
     /// Models served by name besides those of the model cache (`tessera models fetch`): name → folder.
     public var models: [String: String] = [:]
 

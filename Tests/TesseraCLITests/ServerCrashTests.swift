@@ -12,17 +12,19 @@ final class ServerProcess: @unchecked Sendable {
 
     init(dataDirectory: String, model: String) throws {
         process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["serve", "--data-dir", dataDirectory, "--port", "0", "--threads", "1", "--model", "tiny=\(model)"]
+        process.arguments = ["serve", "--data-dir", dataDirectory, "--port", "0", "--threads", "1", "--model", "tiny=\(model)",
+                             // Only errors: the pipe is read until the server listens, then no more.
+                             "--log-level", "error"]
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         // The server prints "listening on http://127.0.0.1:PORT" once it accepts connections.
         var seen = ""
         let deadline = Date().addingTimeInterval(60)
-        while !seen.contains("listening on"), Date() < deadline, process.isRunning {
+        while !seen.contains("listening on http://"), Date() < deadline, process.isRunning {
             seen += String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
         }
-        guard let line = seen.split(separator: "\n").first(where: { $0.contains("listening on") }),
+        guard let line = seen.split(separator: "\n").first(where: { $0.hasPrefix("listening on http://") }),
               let port = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
             process.terminate()
             throw IOError(.invalidInput, "the server did not start: \(seen)")

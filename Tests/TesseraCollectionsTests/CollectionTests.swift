@@ -78,7 +78,7 @@ func expectError(_ code: CollectionError.Code, _ fragment: String, sourceLocatio
         let c = try scratch.create([.bm25, .dense])
         try c.add(documents(0..<3))
         expectError(.documentExists, "\"d1\" exists already") { try c.add(documents(1..<4)) }
-        expectError(.invalidInput, "appears twice") { try c.add(documents(4..<5) + documents(4..<5)) }
+        expectError(.documentExists, "appears twice") { try c.add(documents(4..<5) + documents(4..<5)) }
         expectError(.invalidInput, "empty text") { try c.add([CollectionDocument(id: "x", text: "")]) }
         expectError(.invalidInput, "empty id") { try c.add([CollectionDocument(id: "", text: "a")]) }
         expectError(.invalidInput, "k must be at least 1") { _ = try c.search("a", mode: .dense, k: 0) }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import Testing
 import TesseraIO
 import TesseraTestSupport
@@ -10,12 +11,13 @@ import TesseraTestSupport
     let data = NSTemporaryDirectory() + "tessera-server-\(UUID().uuidString)"
     let model = TinyModel.make()
 
-    func api() throws -> TesseraAPI {
+    func api(_ adjust: (inout ServerConfiguration) -> Void = { _ in }) throws -> TesseraAPI {
         var configuration = ServerConfiguration(dataDirectory: data)
         configuration.models = ["tiny": model]
         configuration.port = 0  // any free port: suites run in parallel
         configuration.maximumBodyBytes = 4096
         configuration.maximumK = 50
+        adjust(&configuration)
         return try TesseraAPI(configuration: configuration)
     }
 
@@ -24,9 +26,12 @@ import TesseraTestSupport
     }
 
     /// Runs the API on a free port for `body`, then stops it.
-    func withServer(_ body: @escaping @Sendable (Client) throws -> Void) async throws {
+    func withServer(_ adjust: (inout ServerConfiguration) -> Void = { _ in },
+                    _ body: @escaping @Sendable (Client) throws -> Void) async throws {
         let port = PortSlot()
-        let app = try api().application { port.set($0) }
+        var quiet = Logger(label: "tessera-test")
+        quiet.logLevel = .critical
+        let app = try api(adjust).application(logger: quiet) { port.set($0) }
         let server = Task { try await app.runService(gracefulShutdownSignals: []) }
         let deadline = ContinuousClock.now + .seconds(60)
         while port.value == 0 {
@@ -145,8 +150,9 @@ final class PortSlot: @unchecked Sendable {
 struct Client: Sendable {
     let port: Int
 
-    func execute(uri: String, method: HTTPRequest.Method, body: String? = nil) -> HTTPTestClient.Response {
-        HTTPTestClient.send(method.rawValue, port: port, uri, body) ?? HTTPTestClient.Response(status: 0, body: [])
+    func execute(uri: String, method: HTTPRequest.Method, body: String? = nil, headers: [String: String] = [:]) -> HTTPTestClient.Response {
+        HTTPTestClient.send(method.rawValue, port: port, uri, body: body.map { Array($0.utf8) }, headers: headers)
+            ?? HTTPTestClient.Response(status: 0, body: [])
     }
 
     func execute(uri: String, method: HTTPRequest.Method, bytes: [UInt8]) -> HTTPTestClient.Response {

@@ -7,18 +7,15 @@ extension TesseraAPI {
         router.post("/v1/collections/:name/documents") { request, context in
             await Self.answer {
                 let collection = try registry.collection(try context.parameters.require("name"))
-                let body = try await JSONBody.read(request, limit: configuration.maximumBodyBytes)
-                guard let list = try body.array("documents") else { throw APIError(.badRequest, "\"documents\" is required") }
-                guard list.count <= configuration.maximumBatch else {
-                    throw APIError(.badRequest, "at most \(configuration.maximumBatch) documents per request, not \(list.count)")
-                }
-                let documents = try list.enumerated().map { i, value in try Self.document(value, at: i) }
-                let upsert = try body.bool("upsert") ?? false
+                let write = try WriteDocumentsRequest(try await JSONBody.read(request, limit: configuration.maximumBodyBytes),
+                                                      maximumBatch: configuration.maximumBatch)
+                let documents = write.documents
                 // Answered only once the batch is durable (logged, fsync'd, in a segment, state replaced).
-                let count = try await offload { () throws -> Int in
-                    if upsert { try collection.upsert(documents) } else { try collection.add(documents) }
+                let count = try await work.run { () throws -> Int in
+                    if write.upsert { try collection.upsert(documents) } else { try collection.add(documents) }
                     return collection.count
                 }
+                metrics.documentsWritten(documents.count)
                 return JSONResponse.make(.ok, .object(JSONObject([("added", .number(Double(documents.count))), ("documents", .number(Double(count)))])))
             }
         }
@@ -36,22 +33,10 @@ extension TesseraAPI {
             await Self.answer {
                 let collection = try registry.collection(try context.parameters.require("name"))
                 let id = try context.parameters.require("id")
-                let deleted = try await offload { try collection.delete(ids: [id]) }
+                let deleted = try await work.run { try collection.delete(ids: [id]) }
                 guard deleted == 1 else { throw APIError(.notFound, "no document \"\(id)\"") }
                 return JSONResponse.make(.ok, .object(JSONObject([("id", .string(id)), ("deleted", .bool(true))])))
             }
         }
-    }
-
-    static func document(_ value: JSONValue, at i: Int) throws -> CollectionDocument {
-        guard let d = value.objectValue else { throw APIError(.badRequest, "documents[\(i)] must be an object") }
-        guard let id = d["id"]?.stringValue else { throw APIError(.badRequest, "documents[\(i)].id must be a string") }
-        guard let text = d["text"]?.stringValue else { throw APIError(.badRequest, "documents[\(i)].text must be a string") }
-        var title: String? = nil
-        if let t = d["title"], !t.isNull {
-            guard let s = t.stringValue else { throw APIError(.badRequest, "documents[\(i)].title must be a string") }
-            title = s.isEmpty ? nil : s
-        }
-        return CollectionDocument(id: id, title: title, text: text)
     }
 }

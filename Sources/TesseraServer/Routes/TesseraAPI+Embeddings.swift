@@ -10,36 +10,21 @@ extension TesseraAPI {
     func addEmbeddingRoutes(to router: Router<BasicRequestContext>) {
         router.post("/v1/embeddings") { request, _ in
             await Self.answer {
-                let body = try await JSONBody.read(request, limit: configuration.maximumBodyBytes)
-                let name = try body.requiredString("model")
-                let texts: [String]
-                switch body.object["input"] {
-                case .string(let s)?: texts = [s]
-                case .array(let list)?:
-                    texts = try list.map { value in
-                        guard let s = value.stringValue else { throw APIError(.badRequest, "\"input\" must be a string or an array of strings") }
-                        return s
-                    }
-                default: throw APIError(.badRequest, "\"input\" must be a string or an array of strings")
-                }
-                guard !texts.isEmpty, texts.count <= configuration.maximumBatch else {
-                    throw APIError(.badRequest, "\"input\" must hold 1 to \(configuration.maximumBatch) texts")
-                }
-                guard !texts.contains(where: \.isEmpty) else { throw APIError(.badRequest, "\"input\" holds an empty text") }
-                let format = try body.string("encoding_format") ?? "float"
-                guard format == "float" || format == "base64" else { throw APIError(.badRequest, "\"encoding_format\" must be float or base64") }
-                let folder = try configuration.modelFolder(name)
+                let embed = try EmbeddingsRequest(try await JSONBody.read(request, limit: configuration.maximumBodyBytes),
+                                                  maximumBatch: configuration.maximumBatch)
+                let folder = try configuration.modelFolder(embed.model)
                 let models = self.models
-                let (vectors, width, tokens) = try await offload { () throws -> ([Float], Int, Int) in
+                let (vectors, width, tokens) = try await work.run { () throws -> ([Float], Int, Int) in
                     let model = try models.model(folder: folder)
-                    guard let requested = try body.int("dimensions", in: 1...model.dimension) else {
-                        return try Self.embed(texts, model: model, dimension: nil)
+                    if let requested = embed.dimensions, requested > model.dimension {
+                        throw APIError(.badRequest, "\"dimensions\" must be between 1 and \(model.dimension)")
                     }
-                    return try Self.embed(texts, model: model, dimension: requested)
+                    return try Self.embed(embed.texts, model: model, dimension: embed.dimensions)
                 }
+                let texts = embed.texts, name = embed.model
                 let data: [JSONValue] = (0..<texts.count).map { i in
                     let row = Array(vectors[(i * width)..<((i + 1) * width)])
-                    let embedding: JSONValue = format == "float" ? .array(row.map { .number(Double($0)) })
+                    let embedding: JSONValue = !embed.base64 ? .array(row.map { .number(Double($0)) })
                         : .string(row.withUnsafeBytes { Data($0) }.base64EncodedString())
                     return .object(JSONObject([("object", .string("embedding")), ("index", .number(Double(i))), ("embedding", embedding)]))
                 }

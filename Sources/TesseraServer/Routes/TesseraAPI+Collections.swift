@@ -7,17 +7,11 @@ extension TesseraAPI {
         router.put("/v1/collections/:name") { request, context in
             await Self.answer {
                 let name = try context.parameters.require("name")
-                let body = try await JSONBody.read(request, limit: configuration.maximumBodyBytes)
-                let model = try body.string("model").map { try configuration.modelFolder($0) }
-                var indexes = Set<CollectionIndex>()
-                for value in try body.array("indexes") ?? [.string("dense"), .string("tokens"), .string("bm25")] {
-                    guard let s = value.stringValue, let index = CollectionIndex(rawValue: s) else {
-                        throw APIError(.badRequest, "\"indexes\" holds dense, tokens or bm25, not \(value)")
-                    }
-                    indexes.insert(index)
-                }
+                let spec = try CreateCollectionRequest(try await JSONBody.read(request, limit: configuration.maximumBodyBytes))
+                let model = try spec.model.map { try configuration.modelFolder($0) }
+                let indexes = spec.indexes
                 let registry = self.registry, kinds = indexes
-                let created = try await offload { try registry.create(name, model: model, indexes: kinds) }
+                let created = try await work.run { try registry.create(name, model: model, indexes: kinds) }
                 return JSONResponse.make(.created, Self.describe(name, created))
             }
         }
@@ -37,7 +31,7 @@ extension TesseraAPI {
             await Self.answer {
                 let name = try context.parameters.require("name")
                 let registry = self.registry
-                try await offload { try registry.delete(name) }
+                try await work.run { try registry.delete(name) }
                 return JSONResponse.make(.ok, .object(JSONObject([("name", .string(name)), ("deleted", .bool(true))])))
             }
         }

@@ -13,7 +13,11 @@ struct JSONBody {
         } catch {
             throw APIError(.contentTooLarge, "the request body is larger than \(limit) bytes")
         }
-        let bytes = Array(buffer.readableBytesView)
+        return try parse(Array(buffer.readableBytesView))
+    }
+
+    /// The JSON object of a body's bytes; 400 for an empty body, invalid JSON or UTF-8, or a non-object.
+    static func parse(_ bytes: [UInt8]) throws -> JSONBody {
         guard !bytes.isEmpty else { throw APIError(.badRequest, "the request needs a JSON body") }
         let value: JSONValue
         do { value = try JSONValue.parse(bytes) } catch {
@@ -51,12 +55,5 @@ struct JSONBody {
         guard let v = object[key], !v.isNull else { return nil }
         guard let a = v.arrayValue else { throw APIError(.badRequest, "\"\(key)\" must be an array") }
         return a
-    }
-}
-
-/// Runs blocking library work (encoding, index builds, fsync) off the server's event loops and task threads.
-func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
     }
 }

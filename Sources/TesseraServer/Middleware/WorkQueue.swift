@@ -1,0 +1,149 @@
+import Foundation
+import Hummingbird
+
+/// The blocking work of requests (encoding, searches, durable writes), run on a bounded pool: at most
+/// ``maximumRunning`` jobs at once and ``maximumWaiting`` more in a FIFO queue. A job that finds the queue full is
+/// refused at once (429, `Retry-After`) instead of growing memory; a job not finished by its request's deadline is
+/// answered 503 (the work itself, which cannot be interrupted, still finishes and keeps its slot until then, so
+/// timeouts never let more than ``maximumRunning`` jobs run).
+final class WorkQueue: @unchecked Sendable {
+    /// Jobs run at once.
+    let maximumRunning: Int
+    /// Jobs that may wait for a slot.
+    let maximumWaiting: Int
+    /// Time a request's work may take, queueing included.
+    let timeout: Duration
+
+    private let lock = NSLock()
+    private var running = 0
+    private var waiting: [any QueuedJob] = []
+    private let workers = DispatchQueue(label: "tessera.work", attributes: .concurrent)
+    private let timers = DispatchQueue(label: "tessera.work.timers")
+
+    private var refused = 0
+    private var timedOut = 0
+
+    init(maximumRunning: Int, maximumWaiting: Int, timeout: Duration) {
+        self.maximumRunning = max(1, maximumRunning)
+        self.maximumWaiting = max(0, maximumWaiting)
+        self.timeout = timeout
+    }
+
+    /// Jobs running and waiting now, and the counts of refused and timed-out jobs so far (for `/metrics`).
+    var load: (running: Int, waiting: Int, refused: Int, timedOut: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (running, waiting.count, refused, timedOut)
+    }
+
+    /// Runs `body` on the pool and answers its result, or throws the 429 / 503 ``APIError`` of a full queue or a
+    /// passed deadline.
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            submit(Job(work: body, continuation: continuation))
+        }
+    }
+
+    private func submit(_ job: any QueuedJob) {
+        lock.lock()
+        if running < maximumRunning {
+            running += 1
+            lock.unlock()
+            start(job)
+        } else if waiting.count < maximumWaiting {
+            waiting.append(job)
+            lock.unlock()
+        } else {
+            refused += 1
+            lock.unlock()
+            job.fail(APIError.busy(running: maximumRunning, waiting: maximumWaiting)) {}
+            return
+        }
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18
+        timers.asyncAfter(deadline: .now() + seconds) { [weak self] in self?.expire(job) }
+    }
+
+    private func start(_ job: any QueuedJob) {
+        workers.async { [self] in
+            job.runUnlessAnswered()
+            lock.lock()
+            if waiting.isEmpty {
+                running -= 1
+                lock.unlock()
+            } else {
+                let next = waiting.removeFirst()
+                lock.unlock()
+                start(next)
+            }
+        }
+    }
+
+    /// The deadline of `job` passed: a waiting job leaves the queue without running; a running one is answered now
+    /// and its result dropped.
+    private func expire(_ job: any QueuedJob) {
+        lock.lock()
+        let wasWaiting = waiting.firstIndex(where: { $0 === job }).map { waiting.remove(at: $0) } != nil
+        lock.unlock()
+        job.fail(APIError.timedOut(timeout, started: !wasWaiting)) { [self] in
+            lock.lock()
+            timedOut += 1
+            lock.unlock()
+        }
+    }
+}
+
+/// A queued request's work, answered exactly once: by its result, or earlier by a refusal or its deadline.
+private protocol QueuedJob: AnyObject, Sendable {
+    /// Runs the work unless the job was already answered, and answers its result (dropped if answered meanwhile).
+    func runUnlessAnswered()
+    /// Answers `error` unless answered already, calling `given` first when this answer is the one given.
+    func fail(_ error: any Error, given: () -> Void)
+}
+
+private final class Job<T: Sendable>: QueuedJob, @unchecked Sendable {
+    private let work: @Sendable () throws -> T
+    private let continuation: CheckedContinuation<T, any Error>
+    private let lock = NSLock()
+    private var answered = false
+
+    init(work: @escaping @Sendable () throws -> T, continuation: CheckedContinuation<T, any Error>) {
+        self.work = work
+        self.continuation = continuation
+    }
+
+    func runUnlessAnswered() {
+        lock.lock()
+        let skip = answered
+        lock.unlock()
+        if !skip { answer(Result { try work() }) }
+    }
+
+    func fail(_ error: any Error, given: () -> Void) { answer(.failure(error), given: given) }
+
+    private func answer(_ result: Result<T, any Error>, given: () -> Void = {}) {
+        lock.lock()
+        guard !answered else { lock.unlock(); return }
+        answered = true
+        lock.unlock()
+        given()
+        continuation.resume(with: result)
+    }
+}
+
+extension APIError {
+    static func busy(running: Int, waiting: Int) -> APIError {
+        var e = APIError(.tooManyRequests, "the server is busy (\(running) requests running, \(waiting) waiting): retry later")
+        e.headers = [.retryAfter: "1"]
+        e.type = "server_busy"
+        return e
+    }
+
+    static func timedOut(_ timeout: Duration, started: Bool) -> APIError {
+        var e = APIError(.serviceUnavailable, started
+            ? "the request took longer than \(timeout) and was answered before it finished; a write may still complete (retry it with \"upsert\": true)"
+            : "the request waited longer than \(timeout) for the server and did not run")
+        e.headers = [.retryAfter: "1"]
+        e.type = "timeout"
+        return e
+    }
+}
