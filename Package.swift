@@ -74,6 +74,10 @@ let package = Package(
         // Benchmarks that are programs (synthetic scale runs); print figures, assert nothing.
         .executableTarget(name: "tessera-bench", dependencies: ["TesseraIndex", "TesseraSearch", "TesseraKernels", "TesseraIO"],
                           path: "Benchmarks/Sources/tessera-bench"),
+        // Fuzz targets for the parsers of outside bytes (Scripts/fuzz.sh builds them with libFuzzer; a plain build
+        // replays saved inputs, which a test does).
+        .executableTarget(name: "tessera-fuzz", dependencies: ["TesseraIO", "TesseraIndex", "TesseraModels", "TesseraTokenizers", "TesseraServer"],
+                          path: "Fuzz/Sources/tessera-fuzz"),
         .testTarget(name: "TesseraKernelsTests", dependencies: ["TesseraKernels"]),
         .testTarget(name: "TesseraIOTests", dependencies: ["TesseraIO"]),
         .testTarget(name: "TesseraTokenizersTests", dependencies: ["TesseraTokenizers", "TesseraTestSupport"],
@@ -90,7 +94,7 @@ let package = Package(
         // and BoringSSL into every build).
         .testTarget(name: "TesseraServerTests", dependencies: ["TesseraServer", "TesseraTestSupport", "TesseraIO",
                                                                .product(name: "Hummingbird", package: "hummingbird")]),
-        .testTarget(name: "TesseraCLITests", dependencies: ["tessera", "TesseraIO", "TesseraTestSupport", "TesseraCollections"]),
+        .testTarget(name: "TesseraCLITests", dependencies: ["tessera", "tessera-fuzz", "TesseraIO", "TesseraKernels", "TesseraTestSupport", "TesseraCollections"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,7 +5,8 @@
 # again at every lower level it supports (TESSERA_CPU=avx2, portable), so that each kernel path is tested on
 # every machine that can run it, then the C kernel tests (natively, and for AArch64 under qemu-aarch64 where the
 # cross tools are installed; REQUIRE_ARM=1 makes their absence an error). Model-backed tests fail, never skip,
-# when the model is absent. Last, schemathesis checks a live server against its OpenAPI document.
+# when the model is absent. Last, schemathesis checks a live server against its OpenAPI document and each fuzz
+# target runs 30 s under libFuzzer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release -Xswiftc -enable-testing --build-tests
@@ -25,3 +26,5 @@ done
 Scripts/test-c-kernels.sh
 # The live server against its own OpenAPI document (schemathesis from PyPI, installed into a venv on first use).
 Scripts/schemathesis.sh 40
+# Every fuzz target briefly under libFuzzer + AddressSanitizer (a build of its own in .build-fuzz).
+Scripts/fuzz.sh all 30
