@@ -97,6 +97,14 @@ public final class AtomicFile {
         committed = true
     }
 
+    /// Syncs the folder at `path`, so that names created, renamed or removed in it survive a crash.
+    public static func syncFolder(_ path: String) throws(IOError) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw IOError(.writeFailed, "cannot open \(path) to sync it: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw IOError(.writeFailed, "cannot sync \(path): \(String(cString: strerror(errno)))") }
+    }
+
     private func writeError() -> IOError {
         IOError(.writeFailed, "cannot write \(destination): \(String(cString: strerror(errno)))")
     }

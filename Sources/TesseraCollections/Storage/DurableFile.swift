@@ -33,10 +33,7 @@ enum DurableFile {
     }
 
     static func syncFolder(_ path: String) throws(CollectionError) {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw CollectionError(.io, "cannot open \(path) to sync it: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw CollectionError(.io, "cannot sync \(path): \(String(cString: strerror(errno)))") }
+        do { try AtomicFile.syncFolder(path) } catch { throw CollectionError(.io, error.message) }
     }
 }
 

@@ -248,10 +248,7 @@ public final class IndexFolderWriter {
     }
 
     static func syncFolder(_ path: String) throws(IndexError) {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw IndexError(.writeFailed, "cannot open \(path) to sync it: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw IndexError(.writeFailed, "cannot sync \(path): \(String(cString: strerror(errno)))") }
+        do { try AtomicFile.syncFolder(path) } catch { throw IndexError(.writeFailed, error.message) }
     }
 }
 
