@@ -241,7 +241,7 @@ public final class DocumentCollection: @unchecked Sendable {
         try? log.reset()  // every logged write is in the state now; a failure here only costs a skipped replay
         // The write is durable and acknowledged already; a merge that fails (a full disk) leaves the segments as they
         // were and is tried again by the next write or by merge().
-        if options.mergeThreshold > 0 && state.segments.count > options.mergeThreshold { try? mergeLocked() }
+        if options.mergeThreshold > 0 && state.segments.count > options.mergeThreshold { try? mergeLocked(from: Self.tieredMergeStart(current)) }
         return present
     }
 
@@ -312,28 +312,49 @@ public final class DocumentCollection: @unchecked Sendable {
         snapshotLock.unlock()
     }
 
-    private func mergeLocked() throws {
+    /// Where an automatic merge starts: the newest segments, taken back to front while the next older one holds at
+    /// most ``tieredMergeRatio`` times the live documents taken so far. Small segments of recent adds are merged
+    /// among themselves (re-encoding a few documents) and a large old segment is left alone until the recent ones
+    /// together reach a fraction of it; 0 means every segment (and new centroids).
+    static func tieredMergeStart(_ s: Snapshot) -> Int {
+        let live = s.segments.indices.map { s.segments[$0].store.count - s.deleted[$0].count }
+        guard var start = live.indices.last else { return 0 }
+        var taken = live[start]
+        while start > 0 && live[start - 1] <= tieredMergeRatio * max(taken, 1) {
+            start -= 1
+            taken += live[start]
+        }
+        // At least two segments, so that the merge lowers the count.
+        return min(start, max(0, live.count - 2))
+    }
+
+    static let tieredMergeRatio = 4
+
+    /// Merges the segments from `start` on into one: from 0, every segment with new token centroids; from a later
+    /// segment, with the oldest segment's centroids (kept, as the segments before `start` are).
+    private func mergeLocked(from start: Int = 0) throws {
         let s = current
-        guard s.segments.count > 1 || s.deleted.contains(where: { !$0.isEmpty }) else { return }
+        guard s.segments.count - start > 1 || s.deleted[start...].contains(where: { !$0.isEmpty }) else { return }
         var documents: [CollectionDocument] = []
-        for (i, segment) in s.segments.enumerated() {
+        for (i, segment) in s.segments.enumerated() where i >= start {
             for row in 0..<segment.store.count where !s.deleted[i].contains(Int32(row)) { documents.append(segment.document(at: row)) }
         }
         var next = state
-        next.segments = []
-        var segments: [Segment] = []
+        next.segments = Array(next.segments[..<start])
+        var segments = Array(s.segments[..<start])
+        let codebook = start == 0 ? nil : try s.segments.lazy.compactMap(\.tokens).first?.codebook
         let folder = path + "/" + Self.segmentsFolder
         let name = CollectionState.segmentName(next.nextSegment)
         if !documents.isEmpty {
             try? FileManager.default.removeItem(atPath: folder + "/" + name)
             do {
-                try Segment.build(at: folder + "/" + name, documents: documents, configuration: configuration, model: model, codebook: nil, options: options)
-                segments = [try Segment(folder: folder, name: name, configuration: configuration, model: model, options: options)]
+                try Segment.build(at: folder + "/" + name, documents: documents, configuration: configuration, model: model, codebook: codebook, options: options)
+                segments.append(try Segment(folder: folder, name: name, configuration: configuration, model: model, options: options))
             } catch {
                 try? FileManager.default.removeItem(atPath: folder + "/" + name)
                 throw error
             }
-            next.segments = [CollectionState.Segment(name: name, documents: documents.count, deleted: [])]
+            next.segments.append(CollectionState.Segment(name: name, documents: documents.count, deleted: []))
             next.nextSegment += 1
         }
         let snapshot = try Snapshot(segments: segments, state: next)
@@ -345,7 +366,7 @@ public final class DocumentCollection: @unchecked Sendable {
         }
         publish(snapshot, state: next)
         // Searches still running on the old snapshot keep their memory-mapped files alive after the unlink.
-        for old in s.segments { try? FileManager.default.removeItem(atPath: old.path) }
+        for old in s.segments[start...] { try? FileManager.default.removeItem(atPath: old.path) }
     }
 }
 

@@ -168,6 +168,26 @@ func expectError(_ code: CollectionError.Code, _ fragment: String, sourceLocatio
         #expect(c.segmentCount == 1 && c.count == 11)
     }
 
+    @Test func automaticMergesLeaveALargeOldSegmentAlone() throws {
+        let scratch = Scratch()
+        defer { try? FileManager.default.removeItem(atPath: scratch.root) }
+        var options = CollectionOptions()
+        options.mergeThreshold = 3
+        let c = try scratch.create([.dense, .tokens, .bm25], options: options)
+        try c.add(documents(0..<20))
+        try c.delete(ids: ["d3"])
+        for i in 20..<23 { try c.add(documents(i..<(i + 1))) }
+        // 19 live + 1 + 1 + 1: the three small ones are merged among themselves, the old one keeps its tombstone.
+        #expect(c.segmentCount == 2 && c.count == 22)
+        let files = try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/segments").sorted()
+        #expect(files == ["seg-000001", "seg-000005"], "\(files)")
+        #expect(c.document(id: "d3") == nil && c.document(id: "d21")?.text == documents(21..<22)[0].text)
+        for mode in [SearchMode.xtr, .denseExact, .bm25] {
+            let hits = try c.search(documents(21..<22)[0].text, mode: mode, k: 30)
+            #expect(Set(hits.map(\.id)).count == hits.count && !hits.contains { $0.id == "d3" } && hits.contains { $0.id == "d21" }, "\(mode)")
+        }
+    }
+
     @Test func searchesNeverSeeHalfABatch() async throws {
         let scratch = Scratch()
         defer { try? FileManager.default.removeItem(atPath: scratch.root) }
