@@ -2,9 +2,10 @@
 # Load on `tessera serve` over loopback (issue 11, BENCHMARKS.md §10): a SciFact collection (all-MiniLM-L6-v2; dense +
 # HNSW, WARP tokens, BM25; one segment), searched by wrk with the 300 test queries in rotation: QPS and p50 / p99 at
 # 1, 8 and 32 connections for xtr, dense and bm25, without and with a writer adding documents (batches of 8) at the
-# same time; in-process latency of the same searches (`tessera collection eval`) for the HTTP overhead; then RSS of
+# same time (upserts: new ids, then the same ids again on a rerun); in-process latency of the same searches (`tessera collection eval`) for the HTTP overhead; then RSS of
 # the server sampled every 10 s through a soak of SOAK seconds (default 600) at 8 connections, xtr.
-# Usage: Benchmarks/scifact_server_load.sh [work folder]  (TESSERA: the binary; DURATION: seconds per wrk run, 15)
+# Usage: Benchmarks/scifact_server_load.sh [work folder]  (TESSERA: the binary; DURATION: seconds per wrk run, 15;
+#   PHASES: any of read, write, soak, default all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 D=${SCIFACT:-../shared/data/scifact}
@@ -12,6 +13,8 @@ W=${1:-/tmp/tessera-scifact-load}
 T=${TESSERA:-.build/release/tessera}
 DURATION=${DURATION:-15}
 SOAK=${SOAK:-600}
+PHASES=${PHASES:-read,write,soak}
+has() { [[ ",$PHASES," == *",$1,"* ]]; }
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
 mkdir -p "$W/data"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; kernels: $($T doctor --json | sed -n 's/.*"kernel_level":"\([a-z0-9]*\)".*/\1/p')"
@@ -33,9 +36,9 @@ docs = [json.loads(l) for l in open(f"{d}/corpus.jsonl")]
 with open(f"{w}/writes.jsonl", "w") as f:
     for b in range(0, 4000, 8):
         batch = [{"id": f"w{b + i}", "title": docs[(b + i) % len(docs)].get("title", ""), "text": docs[(b + i) % len(docs)]["text"]} for i in range(8)]
-        f.write(json.dumps({"documents": batch}) + "\n")
+        f.write(json.dumps({"documents": batch, "upsert": True}) + "\n")
 PY
-for mode in xtr dense bm25; do echo "in-process $mode: $($T collection eval --path "$W/data/scifact" --data "$D" --mode "$mode")"; done
+has read && for mode in xtr dense bm25; do echo "in-process $mode: $($T collection eval --path "$W/data/scifact" --data "$D" --mode "$mode")"; done
 log="$W/server.log"
 $T serve --data-dir "$W/data" --port 0 --log-level warning --max-queue 256 2>"$log" &
 server=$!
@@ -55,20 +58,33 @@ run() {  # mode connections label
   r=$(BODIES="$W/bodies-$1.jsonl" wrk -t"$threads" -c"$2" -d"${DURATION}s" --timeout 30s -s Benchmarks/Load/search.lua "$base" | grep RESULT)
   echo "$3 $1 c=$2: ${r#RESULT }"
 }
-for mode in xtr dense bm25; do for c in 1 8 32; do run "$mode" "$c" "read-only"; done; done
+if has read; then for mode in xtr dense bm25; do for c in 1 8 32; do run "$mode" "$c" "read-only"; done; done; fi
+if has write; then
 # A writer adding batches of 8 documents back to back while the searches run.
+rm -f "$W/write-times"
 (
   n=0
   while read -r body; do
-    curl -s -o /dev/null -X POST "$base/v1/collections/scifact/documents" -H 'content-type: application/json' -d "$body"
+    curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -X POST "$base/v1/collections/scifact/documents" \
+      -H 'content-type: application/json' -d "$body" >> "$W/write-times"
     n=$((n + 1)); echo "$n" > "$W/written"
   done < "$W/writes.jsonl"
 ) &
 writer=$!
 for mode in xtr dense bm25; do for c in 1 8 32; do run "$mode" "$c" "with-writer"; done; done
 kill $writer 2>/dev/null || true; wait $writer 2>/dev/null || true; writer=""
-echo "writer: $(( $(cat "$W/written" 2>/dev/null || echo 0) * 8 )) documents added during the with-writer runs"
+echo "writer: $(( $(cat "$W/written" 2>/dev/null || echo 0) * 8 )) documents upserted (batches of 8) during the with-writer runs"
+python3 - "$W/write-times" <<'PY'
+import sys, collections
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+times = sorted(float(t) * 1000 for _, t in rows)
+codes = collections.Counter(c for c, _ in rows)
+pick = lambda q: times[min(len(times) - 1, int(q * len(times)))] if times else 0
+print(f"writes: {len(rows)} batches, statuses {dict(codes)}, latency p50 {pick(0.5):.0f} ms, p99 {pick(0.99):.0f} ms, max {times[-1] if times else 0:.0f} ms")
+PY
 curl -s "$base/v1/collections/scifact" ; echo
+fi
+has soak || exit 0
 # Soak: RSS every 10 s.
 rss() { awk '/VmRSS/ {print $2}' "/proc/$server/status"; }
 echo "soak: ${SOAK}s at 8 connections (xtr); RSS (MiB) every 10 s:"

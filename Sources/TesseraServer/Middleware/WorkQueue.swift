@@ -14,12 +14,15 @@ final class WorkQueue: @unchecked Sendable {
     /// Time a request's work may take, queueing included.
     let timeout: Duration
 
-    private let lock = NSLock()
-    private var running = 0
+    // Jobs run on threads of their own, not on libdispatch's pool: an encoding job spreads over that pool
+    // (`Parallel.forEach`), and a search queued behind it there would wait for the whole encoding instead of
+    // sharing the cores.
+    private let lock = NSCondition()
     private var waiting: [any QueuedJob] = []
-    private let workers = DispatchQueue(label: "tessera.work", attributes: .concurrent)
+    private var running = 0
+    private var threads = 0
+    private var idle = 0
     private let timers = DispatchQueue(label: "tessera.work.timers")
-
     private var refused = 0
     private var timedOut = 0
 
@@ -46,40 +49,52 @@ final class WorkQueue: @unchecked Sendable {
 
     private func submit(_ job: any QueuedJob) {
         lock.lock()
-        if running < maximumRunning {
-            running += 1
-            lock.unlock()
-            start(job)
-        } else if waiting.count < maximumWaiting {
-            waiting.append(job)
-            lock.unlock()
-        } else {
+        // Free slots take jobs at once; beyond them `maximumWaiting` may wait.
+        guard waiting.count < maximumWaiting + max(0, maximumRunning - running) else {
             refused += 1
             lock.unlock()
             job.fail(APIError.busy(running: maximumRunning, waiting: maximumWaiting)) {}
             return
         }
+        waiting.append(job)
+        if idle > 0 {
+            lock.signal()
+        } else if threads < maximumRunning {
+            threads += 1
+            let thread = Thread { [self] in work() }
+            thread.name = "tessera-work"
+            thread.start()
+        }
+        lock.unlock()
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18
         timers.asyncAfter(deadline: .now() + seconds) { [weak self] in self?.expire(job) }
     }
 
-    private func start(_ job: any QueuedJob) {
-        workers.async { [self] in
+    /// A worker thread: runs waiting jobs one after another; ends after 10 s without one.
+    private func work() {
+        lock.lock()
+        while true {
+            while waiting.isEmpty {
+                idle += 1
+                let woken = lock.wait(until: Date().addingTimeInterval(10))
+                idle -= 1
+                if !woken && waiting.isEmpty {
+                    threads -= 1
+                    lock.unlock()
+                    return
+                }
+            }
+            let job = waiting.removeFirst()
+            running += 1
+            lock.unlock()
             job.runUnlessAnswered()
             lock.lock()
-            if waiting.isEmpty {
-                running -= 1
-                lock.unlock()
-            } else {
-                let next = waiting.removeFirst()
-                lock.unlock()
-                start(next)
-            }
+            running -= 1
         }
     }
 
     /// The deadline of `job` passed: a waiting job leaves the queue without running; a running one is answered now
-    /// and its result dropped.
+    /// and its result dropped (its thread stays busy until the work ends).
     private func expire(_ job: any QueuedJob) {
         lock.lock()
         let wasWaiting = waiting.firstIndex(where: { $0 === job }).map { waiting.remove(at: $0) } != nil
