@@ -8,6 +8,7 @@
 #   PHASES: any of read, write, soak, default all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. Scripts/server-port.sh
 D=${SCIFACT:-../shared/data/scifact}
 W=${1:-/tmp/tessera-scifact-load}
 T=${TESSERA:-.build/release/tessera}
@@ -44,12 +45,7 @@ $T serve --data-dir "$W/data" --port 0 --log-level warning --max-queue 256 2>"$l
 server=$!
 writer=""
 trap 'kill $server $writer 2>/dev/null; wait 2>/dev/null' EXIT
-port=""
-for _ in $(seq 600); do
-  port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$log" | head -1 | sed 's/.*://') || true
-  [ -n "$port" ] && break
-  sleep 0.1
-done
+port=$(wait_for_port "$log")
 base="http://127.0.0.1:$port"
 curl -sf -X POST "$base/v1/collections/scifact/search" -H 'content-type: application/json' -d '{"query": "warm up", "mode": "xtr"}' >/dev/null
 run() {  # mode connections label

@@ -8,6 +8,7 @@
 #   ~/.cache/tessera-tools with pip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. Scripts/server-port.sh
 examples=${1:-40}
 tessera=${TESSERA:-.build/release/tessera}
 model=${MODEL:-all-MiniLM-L6-v2}
@@ -25,13 +26,7 @@ log=$(mktemp)
 "$tessera" serve --data-dir "$data" --port 0 --log-level warning 2>"$log" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data" "$log"' EXIT
-port=""
-for _ in $(seq 600); do
-  port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$log" | head -1 | sed 's/.*://') || true
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "the server did not start:"; cat "$log"; exit 1; }
+port=$(wait_for_port "$log")
 base="http://127.0.0.1:$port"
 curl -sf -X PUT "$base/v1/collections/docs" -H 'content-type: application/json' -d "{\"model\": \"$model\"}" >/dev/null
 curl -sf -X POST "$base/v1/collections/docs/documents" -H 'content-type: application/json' \
