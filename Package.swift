@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "TesseraCollections", targets: ["TesseraCollections"]),
         .library(name: "TesseraTraining", targets: ["TesseraTraining"]),
         .library(name: "TesseraServer", targets: ["TesseraServer"]),
+        .library(name: "TesseraDistill", targets: ["TesseraDistill"]),
         .executable(name: "tessera", targets: ["tessera"]),
     ],
     dependencies: [
@@ -32,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.21.0"),
     ],
     targets: [
         .systemLibrary(
@@ -60,13 +62,18 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "TesseraTraining", dependencies: ["CTesseraKernels", "TesseraKernels", "TesseraModels", "TesseraIO"]),
+        // FRet (Gecko): training data written and relabelled by an LLM behind any OpenAI-compatible server.
+        .target(name: "TesseraDistill", dependencies: [
+            "TesseraKernels", "TesseraIO", "TesseraSearch",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         // Fixture builders shared by test targets (tiny random models); not a product.
         .target(name: "TesseraTestSupport", dependencies: ["TesseraKernels", "TesseraModels"], path: "Sources/TesseraTestSupport"),
         .executableTarget(
             name: "tessera",
             dependencies: [
                 "TesseraModels", "TesseraTokenizers", "TesseraIO", "TesseraKernels", "TesseraIndex", "TesseraEval", "TesseraIngest", "TesseraSearch",
-                "TesseraTraining", "TesseraCollections", "TesseraServer", .product(name: "Hummingbird", package: "hummingbird"),
+                "TesseraTraining", "TesseraCollections", "TesseraServer", "TesseraDistill", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -89,6 +96,8 @@ let package = Package(
         .testTarget(name: "TesseraTrainingTests", dependencies: ["TesseraTraining", "TesseraModels", "TesseraTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraSearchTests", dependencies: ["TesseraSearch", "TesseraIngest", "TesseraTestSupport"]),
+        .testTarget(name: "TesseraDistillTests", dependencies: ["TesseraDistill", "TesseraIO", "TesseraKernels", "TesseraTraining", "TesseraTestSupport",
+                                                                .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "TesseraCollectionsTests", dependencies: ["TesseraCollections", "TesseraTestSupport"]),
         // Against a server on a loopback port, with Foundation's URLSession (HummingbirdTesting would pull AsyncHTTPClient
         // and BoringSSL into every build).

@@ -8,7 +8,7 @@ struct Tessera: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "Neural text retrieval in Swift: tokenize, embed and search with Hugging Face encoders.",
-        subcommands: [TokenizeCommand.self, EmbedCommand.self, IndexCommand.self, SearchCommand.self, EvalCommand.self, BEIRCommand.self, AdaptCommand.self, NearestCommand.self, PairsCommand.self, MineCommand.self, TrainCommand.self, ModelsCommand.self, DoctorCommand.self, CollectionCommand.self, ServeCommand.self]
+        subcommands: [TokenizeCommand.self, EmbedCommand.self, IndexCommand.self, SearchCommand.self, EvalCommand.self, BEIRCommand.self, AdaptCommand.self, NearestCommand.self, PairsCommand.self, MineCommand.self, DistillCommand.self, TrainCommand.self, ModelsCommand.self, DoctorCommand.self, CollectionCommand.self, ServeCommand.self]
     )
 
     /// Runs the tool; every error becomes one line on stderr and exit status 1.
