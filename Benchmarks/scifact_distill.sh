@@ -4,13 +4,17 @@
 # NEIGHBOURS dense neighbours (all-MiniLM-L6-v2); all-MiniLM-L6-v2 is then trained on the result with the Gecko loss
 # (+ MRL) and the last checkpoint (no selection: selecting would need labels) is scored on SciFact test at 384 / 256 /
 # 128 dims. Resumable: rerun to continue an interrupted distillation (the LLM cache makes finished requests free).
-# Usage: Benchmarks/scifact_distill.sh [work folder]
+# Usage: Benchmarks/scifact_distill.sh [work folder] [run name]
+# POSITIVE=seed trains on the seed passages instead of the LLM's relabelled positives (Gecko's ablation; with the cache
+# of an earlier run it costs no LLM request). XTR=1 also trains a multi-vector model (XTR loss, d 128, PCA head) on the
+# same lines and scores it through the WARP engine.
 # Environment: SAMPLE (400) NEIGHBOURS (10) SCORING (rc: llama-cpp-python's echo log-probabilities cost ~0.1 s per
 # prompt token, see §11) LR (5e-5) EPOCHS (3) LOGITS_ALL (true: llama-cpp-python answers no log-probabilities at all without it, not even for chat) PORT (8093).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 D=${SCIFACT:-../shared/data/scifact}
 W=${1:-/tmp/tessera-scifact-distill}
+RUN=${2:-fret} POSITIVE=${POSITIVE:-fused} XTR=${XTR:-0}
 SAMPLE=${SAMPLE:-400} NEIGHBOURS=${NEIGHBOURS:-10} SCORING=${SCORING:-rc} LR=${LR:-5e-5} EPOCHS=${EPOCHS:-3}
 LOGITS_ALL=${LOGITS_ALL:-true} PORT=${PORT:-8093}
 T=${TESSERA:-.build/release/tessera}
@@ -28,11 +32,18 @@ for _ in $(seq 900); do
   sleep 0.2
 done
 $T distill --corpus "$D/corpus.jsonl" --llm-url "http://127.0.0.1:$PORT" --sample "$SAMPLE" --neighbours "$NEIGHBOURS" \
-  --scoring "$SCORING" --out "$W/fret.jsonl" --resume --json | tee "$W/distill.json"
+  --scoring "$SCORING" --positive "$POSITIVE" --out "$W/$RUN.jsonl" --cache "$W/llm-cache" --index "$W/corpus-index" \
+  --resume --json | tee "$W/$RUN.distill.json"
 kill $server 2>/dev/null || true
-rm -rf "${W:?}/fret-model"
-$T train --model all-MiniLM-L6-v2 --data "$W/fret.jsonl" --out "$W/fret-model" --loss gecko --mrl-dims 384,256,128 \
-  --negatives 1 --batch-size 32 --epochs "$EPOCHS" --lr "$LR" --warmup 5 --json | tee "$W/train.json"
+rm -rf "${W:?}/$RUN-model"
+$T train --model all-MiniLM-L6-v2 --data "$W/$RUN.jsonl" --out "$W/$RUN-model" --loss gecko --mrl-dims 384,256,128 \
+  --negatives 1 --batch-size 32 --epochs "$EPOCHS" --lr "$LR" --warmup 5 --json | tee "$W/$RUN.train.json"
 for dim in 384 256 128; do
-  echo "fret-model dim $dim: $($T beir --data "$D" --model "$W/fret-model" --mode dense-exact --dim $dim --index-dir "$W/indexes" --json)"
-done | tee "$W/results.txt"
+  echo "$RUN-model dim $dim: $($T beir --data "$D" --model "$W/$RUN-model" --mode dense-exact --dim $dim --index-dir "$W/indexes" --json)"
+done | tee "$W/$RUN.results.txt"
+if [ "$XTR" = 1 ]; then
+  rm -rf "${W:?}/$RUN-xtr"
+  $T train --model all-MiniLM-L6-v2 --data "$W/$RUN.jsonl" --out "$W/$RUN-xtr" --loss xtr --dim 128 --head-init pca \
+    --negatives 1 --batch-size 32 --epochs 1 --lr 1e-5 --warmup 5 --json | tee "$W/$RUN.xtr.train.json"
+  echo "$RUN-xtr: $($T beir --data "$D" --model "$W/$RUN-xtr" --mode xtr --index-dir "$W/indexes" --json)" | tee -a "$W/$RUN.results.txt"
+fi

@@ -39,6 +39,7 @@ import TesseraTraining
                 }
                 if last.contains("GARBAGE") { return .init(body: FakeLLMServer.chat("I cannot.\nSorry about that.\nReally.")) }
                 let topic = word(after: "is about ", in: last) ?? "none"
+                if topic == "golf" { return .init(body: FakeLLMServer.chat(#"{"query": "How long is the Rhine river?"}"#)) }
                 if topic == "foxtrot" {
                     return .init(body: FakeLLMServer.chat(#"{"task": "Find it", "query": "about foxtrot and it tells a long story"}"#))
                 }
@@ -93,15 +94,16 @@ import TesseraTraining
         #expect(sampled.count == 8 && Set(sampled).count == 8)
         let out = folder + "/fret.jsonl"
         let summary = try await d.run(output: out, resume: false)
-        let expectedDrops = sampled.filter { $0 == 3 || $0 == 5 }.count
+        let expectedDrops = sampled.filter { $0 == 3 || $0 == 5 || $0 == 6 }.count
         #expect(summary.kept == 8 - expectedDrops)
         #expect(summary.dropped["parse_unparseable"] == (sampled.contains(3) ? 1 : nil))
         #expect(summary.dropped["copy"] == (sampled.contains(5) ? 1 : nil))
+        #expect(summary.dropped["example_copy"] == (sampled.contains(6) ? 1 : nil))
         #expect(summary.scoring == .both)
         #expect(!FileManager.default.fileExists(atPath: out + ".partial"))
         let written = try lines(out)
         #expect(written.count == summary.kept)
-        let kept = sampled.filter { $0 != 3 && $0 != 5 }
+        let kept = sampled.filter { $0 != 3 && $0 != 5 && $0 != 6 }
         for (line, position) in zip(written, kept) {
             #expect(line["seed_id"]?.stringValue == "d\(position)")
             #expect(line["query"]?.stringValue == "what is known about \(Self.words[position])")
@@ -130,6 +132,36 @@ import TesseraTraining
         #expect(server.requests.count == sent && again.usage.cacheHits == sent + 1 && again.usage.requests == 0)
         #expect(FileManager.default.contents(atPath: out) == FileManager.default.contents(atPath: folder + "/again.jsonl"))
         await server.stop()
+    }
+
+    @Test func theSeedPassageCanBeThePositive() async throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // RC and QL favour the passage at corpus position 11 for every query: FRet makes it the positive, `seed` does not.
+        let server = FakeLLMServer { path, body, _ in
+            if path.hasSuffix("/chat/completions") {
+                let last = body["messages"]?.arrayValue?.last?["content"]?.stringValue ?? ""
+                if last.contains("Answer yes or no") {
+                    let yes = last.contains("about lima") || last.contains("sky") ? 0.9 : 0.1
+                    return .init(body: FakeLLMServer.chat("Yes", top: [("Yes", log(yes)), ("No", log(1 - yes))]))
+                }
+                return .init(body: FakeLLMServer.chat(#"{"query": "which animal is described here", "task": "t"}"#))
+            }
+            return .init(body: #"{"choices": [{"text": "x", "index": 0, "logprobs": null}]}"#)
+        }
+        try await server.start()
+        let fused = try await distiller(server, cache: nil, sample: 4).run(output: folder + "/fused.jsonl", resume: false)
+        let seeded = try await distiller(server, cache: nil, sample: 4, adjust: { $0.positive = .seed }).run(output: folder + "/seed.jsonl", resume: false)
+        await server.stop()
+        #expect(fused.kept == 4 && seeded.kept == 4)
+        for line in try lines(folder + "/fused.jsonl") where line["seed_id"]?.stringValue != "d11" {
+            #expect(line["positive_id"]?.stringValue == "d11" && line["positive_is_seed"]?.boolValue == false)
+        }
+        for line in try lines(folder + "/seed.jsonl") {
+            #expect(line["positive_id"]?.stringValue == line["seed_id"]?.stringValue)
+            #expect(line["negative_ids"]?.arrayValue?.first?.stringValue != line["seed_id"]?.stringValue)
+            #expect(line["negative_ids"]?.arrayValue?.count == 1)
+        }
     }
 
     @Test func resumesAfterAFailureWithNothingWrittenLost() async throws {

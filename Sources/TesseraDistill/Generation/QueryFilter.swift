@@ -10,6 +10,8 @@ public enum FilterReason: String, Sendable, CaseIterable {
     case copy
     /// Only stopwords, numbers or punctuation.
     case noContentWord = "no_content_word"
+    /// The query of one of the prompt's few-shot examples, not one for this passage.
+    case exampleCopy = "example_copy"
 }
 
 /// The checks a generated query passes before it is relabelled.

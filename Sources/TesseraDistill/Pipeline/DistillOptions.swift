@@ -12,6 +12,9 @@ public struct DistillOptions: Sendable {
     public var families = TaskFamily.all
     /// Which candidate becomes the hard negative.
     public var negative = NegativeSelection.rank(20)
+    /// Where the positive comes from: the top of the LLM's fused ranking (FRet), or the seed passage (Gecko's
+    /// ablation without relabelling; the negative is still chosen from the fused ranking, the seed left out).
+    public var positive = PositiveSelection.fused
     /// Passages are cut (at a word) to this many characters in prompts.
     public var maximumPassageCharacters = 2000
     /// Whether the seed passage joins the candidates when the retriever misses it.
@@ -52,4 +55,12 @@ public enum RelabelScoring: String, Sendable {
     case relevanceOnly = "rc"
     /// Query likelihood only (no answer log-probabilities on this server).
     case likelihoodOnly = "ql"
+}
+
+/// Where a training line's positive comes from.
+public enum PositiveSelection: String, Sendable {
+    /// The top of the fused LLM ranking (FRet's relabelling).
+    case fused
+    /// The passage the query was generated from.
+    case seed
 }

@@ -8,7 +8,7 @@ public struct DistillSummary: Sendable {
     /// Training lines written.
     public var kept = 0
     /// Samples dropped, by reason (`parse_empty`, `parse_truncated`, `parse_unparseable`, `empty`, `too_long`,
-    /// `copy`, `no_content_word`).
+    /// `copy`, `no_content_word`, `example_copy`).
     public var dropped: [String: Int] = [:]
     /// Kept lines whose positive is not the seed passage.
     public var positiveNotSeed = 0

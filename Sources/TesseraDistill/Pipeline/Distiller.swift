@@ -64,7 +64,7 @@ public final class Distiller: Sendable {
             ("corpus", .string(corpusName)), ("corpus_size", .number(Double(corpus.count))),
             ("llm_url", .string(client.configuration.baseURL)), ("llm_model", .string(client.configuration.model)),
             ("sample", .number(Double(o.sample))), ("seed", .string(String(o.seed))), ("neighbours", .number(Double(o.neighbours))),
-            ("families", .array(o.families.map { .string($0.name) })), ("negative", .string(o.negative.name)),
+            ("families", .array(o.families.map { .string($0.name) })), ("negative", .string(o.negative.name)), ("positive", .string(o.positive.rawValue)),
             ("max_passage_chars", .number(Double(o.maximumPassageCharacters))), ("include_seed", .bool(o.includeSeed)),
             ("generation_temperature", .number(o.generationTemperature)), ("generation_max_tokens", .number(Double(o.generationMaximumTokens))),
             ("prompts_sha256", .string(promptHash)),

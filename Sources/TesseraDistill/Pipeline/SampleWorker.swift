@@ -29,6 +29,10 @@ struct SampleWorker: Sendable {
         case .success(let g): generated = g
         }
         if let reason = options.filter.reject(generated.query, passage: d.corpus[position].encodedText) { return dropped(reason.rawValue) }
+        // A small model sometimes answers with a few-shot example's query instead of one for this passage.
+        if d.prompts.examples.contains(where: { QueryFilter.words($0.query) == QueryFilter.words(generated.query) }) {
+            return dropped(FilterReason.exampleCopy.rawValue)
+        }
         let task = generated.task ?? family.defaultTask
 
         // Stage 2: neighbours of task + query, each scored by the LLM.
@@ -74,8 +78,19 @@ struct SampleWorker: Sendable {
             }
         }
         let ranked = RankFusion.fuse(candidates)
-        let positive = ranked[0]
-        let negative = RankFusion.negative(in: ranked.count, selection: options.negative, random: &random).map { ranked[$0] }
+        let positive: Candidate
+        let negative: Candidate?
+        switch options.positive {
+        case .fused:
+            positive = ranked[0]
+            negative = RankFusion.negative(in: ranked.count, selection: options.negative, random: &random).map { ranked[$0] }
+        case .seed:
+            // The seed passage is the positive (it is among the candidates: retrieved or added); the negative comes from
+            // the fused ranking of the others, as if the seed were its top.
+            let others = ranked.filter { $0.document != position }
+            positive = ranked.first { $0.document == position } ?? Candidate(document: position, retrievalRank: nil, retrievalScore: nil)
+            negative = RankFusion.negative(in: others.count + 1, selection: options.negative, random: &random).map { others[$0 - 1] }
+        }
 
         func document(_ p: Int) -> JSONValue {
             let r = d.corpus[p]

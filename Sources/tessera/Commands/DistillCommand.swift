@@ -55,6 +55,8 @@ struct DistillCommand: ParsableCommand {
     var families: String = "qa,fact,search,similarity"
     @Option(name: .long, help: "Hard negative: rank (the fused rank --negative-rank), lowest or random.")
     var negative: String = "rank"
+    @Option(name: .long, help: "Positive: fused (the top of the LLM's ranking, FRet) or seed (the passage the query was written for; Gecko's ablation).")
+    var positive: String = "fused"
     @Option(name: .long, help: "The fused rank of the hard negative.")
     var negativeRank: Int = 20
     @Option(name: .long, help: "What the LLM scores: auto (both where the server can), both, rc (relevance alone) or ql (query likelihood alone).")
@@ -89,6 +91,7 @@ struct DistillCommand: ParsableCommand {
         guard corpus != nil, llmUrl != nil, out != nil else { throw ValidationError("--corpus, --llm-url and --out are required") }
         if !["dense", "xtr"].contains(retriever) { throw ValidationError("--retriever must be dense or xtr") }
         if !["rank", "lowest", "random"].contains(negative) { throw ValidationError("--negative must be rank, lowest or random") }
+        if PositiveSelection(rawValue: positive) == nil { throw ValidationError("--positive must be fused or seed") }
         if !["auto", "both", "rc", "ql"].contains(scoring) { throw ValidationError("--scoring must be auto, both, rc or ql") }
         if concurrency < 1 || threads < 1 { throw ValidationError("--concurrency and --threads must be at least 1") }
     }
@@ -118,6 +121,7 @@ struct DistillCommand: ParsableCommand {
         options.samplesInFlight = max(2, concurrency)
         options.scoring = ["both": .both, "rc": .relevanceOnly, "ql": .likelihoodOnly][scoring]
         options.likelihoodAlternatives = likelihoodAlternatives
+        options.positive = PositiveSelection(rawValue: positive) ?? .fused
         let promptSet = try prompts.map { try Prompts(folder: $0) } ?? Prompts.builtIn
 
         // The corpus, in the order the index stores it.
