@@ -7,7 +7,7 @@ import TesseraTraining
 
 /// The whole pipeline against a scripted OpenAI-style server: training lines, drops, cache reruns, resume after a
 /// failure, and the fallback to relevance classification alone.
-@Suite struct DistillerTests {
+@Suite(.serialized) struct DistillerTests {
     static let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett", "kilo", "lima"]
     let folder = NSTemporaryDirectory() + "tessera-distill-\(UUID().uuidString)"
 

@@ -58,7 +58,9 @@ final class FakeLLMServer: @unchecked Sendable {
                               onServerRunning: { [self] channel in lock.withLock { portValue = channel.localAddress?.port ?? 0 } },
                               logger: quiet)
         task = Task { try await app.runService(gracefulShutdownSignals: []) }
-        let deadline = Date().addingTimeInterval(30)
+        // Generous: in the full suite the concurrency pool (one thread per core) can be held for minutes by other
+        // suites' blocking work, and the server's start-up callback waits for it.
+        let deadline = Date().addingTimeInterval(900)
         while port == 0 {
             guard Date() < deadline else { throw CancellationError() }
             try await Task.sleep(nanoseconds: 10_000_000)

@@ -4,7 +4,7 @@ import TesseraIO
 @testable import TesseraDistill
 
 /// The client against a server of the test's own that answers 429 / 500 / garbage / hangs / 400.
-@Suite struct LLMClientTests {
+@Suite(.serialized) struct LLMClientTests {
     let folder = NSTemporaryDirectory() + "tessera-llm-\(UUID().uuidString)"
 
     func client(_ server: FakeLLMServer, _ adjust: (inout LLMConfiguration) -> Void = { _ in }) throws -> LLMClient {
