@@ -53,6 +53,12 @@ public struct QueryLikelihood: Sendable {
     /// `.unsupported` when the server returns no prompt log-probabilities.
     public func score(prefix: String, continuation: String) async throws -> Score {
         let logprobs = try await echo(prefix + continuation)
+        return try read(logprobs, prefix: prefix, continuation: continuation, as: alignment)
+    }
+
+    /// The sum over the tokens of `logprobs` (an echo of `prefix + continuation`) that start inside `continuation`,
+    /// read with `alignment`.
+    func read(_ logprobs: TokenLogprobs, prefix: String, continuation: String, as alignment: EchoAlignment) throws -> Score {
         let start = prefix.unicodeScalars.count
         let end = start + continuation.unicodeScalars.count
         let offsets = logprobs.offsets ?? Self.offsets(of: logprobs.tokens)
@@ -96,12 +102,14 @@ public struct QueryLikelihood: Sendable {
             throw DistillError(.unsupported, "\(client.configuration.url(of: .completions)) returns no log-probabilities for generated tokens")
         }
         let continuation = text.hasPrefix(prompt) ? String(text.dropFirst(prompt.count)) : text
+        // One echo, read both ways.
+        var scorer = QueryLikelihood(client: client)
+        scorer.alternatives = 5
+        let echoed = try await scorer.echo(prompt + continuation)
+        let expected = reference.logprobs.reduce(0) { $0 + ($1 ?? 0) }
         var matches: [EchoAlignment: Bool] = [:]
         for alignment in [EchoAlignment.aligned, .shifted] {
-            var scorer = QueryLikelihood(client: client, alignment: alignment)
-            scorer.alternatives = 5
-            guard let score = try? await scorer.score(prefix: prompt, continuation: continuation) else { continue }
-            let expected = reference.logprobs.reduce(0) { $0 + ($1 ?? 0) }
+            guard let score = try? scorer.read(echoed, prefix: prompt, continuation: continuation, as: alignment) else { continue }
             matches[alignment] = score.tokens == reference.tokens.count && score.estimated == 0 && abs(score.logprob - expected) <= 0.01 * Double(score.tokens)
         }
         if matches[.aligned] == true { return .aligned }
