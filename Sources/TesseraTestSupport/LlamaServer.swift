@@ -1,4 +1,5 @@
 import Foundation
+import TesseraIO
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -40,7 +41,7 @@ public final class LlamaServer: @unchecked Sendable {
     public let port: Int
     /// The base URL.
     public var url: String { "http://127.0.0.1:\(port)" }
-    private let process = Process()
+    private let process: ChildProcess
     /// Where its output goes.
     public let logPath: String
 
@@ -52,14 +53,10 @@ public final class LlamaServer: @unchecked Sendable {
         port = try Self.freePort()
         logPath = NSTemporaryDirectory() + "tessera-llama-\(port).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = FileHandle(forWritingAtPath: logPath)
-        process.executableURL = URL(fileURLWithPath: Self.python)
-        process.arguments = ["-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1", "--port", String(port),
-                             "--n_ctx", String(contextLength), "--n_threads", String(threads), "--logits_all", logitsAll ? "true" : "false",
-                             "--seed", "0"]
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        process = try ChildProcess(Self.python, ["-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1", "--port", String(port),
+                                                 "--n_ctx", String(contextLength), "--n_threads", String(threads),
+                                                 "--logits_all", logitsAll ? "true" : "false", "--seed", "0"],
+                                   stdout: .file(logPath), stderr: .file(logPath))
         let deadline = Date().addingTimeInterval(180)
         while Date() < deadline {
             guard process.isRunning else {
@@ -78,22 +75,19 @@ public final class LlamaServer: @unchecked Sendable {
     /// Stops the server (SIGTERM, then SIGKILL after 5 s).
     public func stop() {
         guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        process.signal(SIGTERM)
+        if process.wait(timeout: 5) == nil { process.kill() }
     }
 
     /// Whether GET /v1/models answers 200.
     static func answers(port: Int) -> Bool {
         guard let url = URL(string: "http://127.0.0.1:\(port)/v1/models") else { return false }
         let done = DispatchSemaphore(value: 0)
-        let ok = LockedFlag()
+        let ok = LockedValue(false)
         var request = URLRequest(url: url)
         request.timeoutInterval = 2
         URLSession.shared.dataTask(with: request) { _, response, _ in
-            if (response as? HTTPURLResponse)?.statusCode == 200 { ok.set() }
+            if (response as? HTTPURLResponse)?.statusCode == 200 { ok.set(true) }
             done.signal()
         }.resume()
         _ = done.wait(timeout: .now() + 3)
@@ -124,11 +118,4 @@ public struct TestSupportError: Error, CustomStringConvertible {
     public let description: String
     /// Makes one.
     public init(_ description: String) { self.description = description }
-}
-
-private final class LockedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored = false
-    func set() { lock.withLock { stored = true } }
-    var value: Bool { lock.withLock { stored } }
 }

@@ -20,25 +20,18 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }
 
-    static func run(_ arguments: [String], stdin: [UInt8] = [], environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        let input = Pipe(), output = Pipe(), error = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin))
-        try input.fileHandleForWriting.close()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                      stderr: String(decoding: err, as: UTF8.self))
+    /// Runs the binary; one that runs past `timeout` seconds is killed, and its result says so on stderr.
+    static func run(_ arguments: [String], stdin: [UInt8] = [], environment: [String: String] = [:], timeout: Double = 900) throws -> Result {
+        let merged = environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        return try result(ChildProcess.run(binary, arguments, environment: merged, stdin: Data(stdin), timeout: timeout), timeout: timeout)
+    }
+
+    /// A child's result as the tests read it: the shell's status (128 + a signal's number), and a note on stderr when
+    /// the deadline killed it.
+    static func result(_ r: ChildProcess.Result, timeout: Double?) -> Result {
+        var stderr = String(decoding: r.stderr, as: UTF8.self)
+        if r.timedOut { stderr += "\n[test harness: killed after \(timeout ?? 0) s]" }
+        return Result(status: r.exit.shellStatus, stdout: String(decoding: r.stdout, as: UTF8.self), stderr: stderr)
     }
 
     /// Runs the binary with its largest writable file capped at `fileSizeLimit` bytes (coreutils' `env` sets the signal's
@@ -46,19 +39,8 @@ enum CLI {
     /// past the cap kills the process with SIGXFSZ, as a crash mid-write would; with `ignoreSignal` the write fails
     /// with EFBIG instead, as it would on a full disk.
     static func runWithFileSizeLimit(_ fileSizeLimit: Int, ignoreSignal: Bool, _ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [ignoreSignal ? "--ignore-signal=XFSZ" : "--default-signal=XFSZ", "prlimit", "--fsize=\(fileSizeLimit)",
-                             binary] + arguments
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        return Result(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        let arguments = [ignoreSignal ? "--ignore-signal=XFSZ" : "--default-signal=XFSZ", "prlimit", "--fsize=\(fileSizeLimit)", binary] + arguments
+        return try result(ChildProcess.run("/usr/bin/env", arguments, timeout: 900), timeout: 900)
     }
 
     static func requireModel() throws -> String {

@@ -59,18 +59,13 @@ import TesseraCollections
             let lines = ids.enumerated().map { i, id in "{\"_id\": \"\(id)\", \"text\": \"\(words[i % 4]) \(words[(i / 4) % 4]) \(words[(i / 16) % 4])\"}" }
             let file = data + "/round\(round).jsonl"
             try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file))
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CLI.binary)
-            process.arguments = ["collection", "add", "--path", path, "--documents", file, "--batch-size", "2", "--threads", "1"]
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
+            let process = try ChildProcess(CLI.binary, ["collection", "add", "--path", path, "--documents", file, "--batch-size", "2", "--threads", "1"],
+                                           stderr: .capture)
             usleep(UInt32.random(in: 20_000...400_000, using: &rng))
-            if process.isRunning { kill(process.processIdentifier, SIGKILL); kills += 1 }
-            process.waitUntilExit()
+            if process.isRunning { process.kill(); kills += 1 }
+            process.wait()
             // "added N documents" is printed after batch N/2 is durable: those are acknowledged.
-            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = String(decoding: process.errors, as: UTF8.self)
             let reported = stderr.split(separator: "\n").compactMap { line -> Int? in
                 guard line.hasPrefix("added ") else { return nil }
                 return Int(line.split(separator: " ")[1])

@@ -36,12 +36,7 @@ import TesseraTestSupport
                          "--scoring", "rc", "--model", model, "--out", out, "--quiet", "--threads", "1"]
 
         // A run killed once two samples are logged.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = arguments
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(CLI.binary, arguments)
         let deadline = Date().addingTimeInterval(600)
         var logged: [Substring] = []
         while Date() < deadline && process.isRunning {
@@ -49,9 +44,8 @@ import TesseraTestSupport
             if logged.count >= 3 { break }
             usleep(20_000)
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal, "the run finished before it could be killed")
+        let killed = process.kill()
+        #expect(killed.signalled, "the run finished before it could be killed")
         #expect(!FileManager.default.fileExists(atPath: out))
         let before = try String(contentsOfFile: out + ".partial", encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(before.count >= 3)

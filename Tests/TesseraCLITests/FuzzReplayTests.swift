@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TesseraIO
 import TesseraKernels
 import TesseraTestSupport
 
@@ -45,17 +46,10 @@ import TesseraTestSupport
                 written += 1
             }
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = [target, seeds, work]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let failure = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(target): \(failure)")
+        let run = try ChildProcess.run(Self.binary, [target, seeds, work], timeout: 900)
+        let printed = String(decoding: run.stdout, as: UTF8.self)
+        let failure = String(decoding: run.stderr, as: UTF8.self)
+        #expect(run.exit.succeeded, "\(target): \(run.exit) \(failure)")
         #expect(printed.contains("\(target): \(files.count + written) inputs ran"), "\(printed)")
     }
 }

@@ -6,27 +6,22 @@ import TesseraTestSupport
 
 /// A real `tessera serve` process on loopback.
 final class ServerProcess: @unchecked Sendable {
-    let process = Process()
+    let process: ChildProcess
     let port: Int
-    private let errors = Pipe()
 
     init(dataDirectory: String, model: String) throws {
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["serve", "--data-dir", dataDirectory, "--port", "0", "--threads", "1", "--model", "tiny=\(model)",
-                             // Only errors: the pipe is read until the server listens, then no more.
-                             "--log-level", "error"]
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess(CLI.binary, ["serve", "--data-dir", dataDirectory, "--port", "0", "--threads", "1", "--model", "tiny=\(model)",
+                                                // Only errors: the pipe is read until the server listens, then no more.
+                                                "--log-level", "error"], stderr: .pipe)
         // The server prints "listening on http://127.0.0.1:PORT" once it accepts connections.
         var seen = ""
         let deadline = Date().addingTimeInterval(60)
-        while !seen.contains("listening on http://"), Date() < deadline, process.isRunning {
-            seen += String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
+        while !seen.contains("listening on http://"), Date() < deadline, process.isRunning, let errors = process.standardError {
+            seen += String(decoding: errors.availableData, as: UTF8.self)
         }
         guard let line = seen.split(separator: "\n").first(where: { $0.hasPrefix("listening on http://") }),
               let port = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
-            process.terminate()
+            process.kill()
             throw IOError(.invalidInput, "the server did not start: \(seen)")
         }
         self.port = port
@@ -38,8 +33,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill()
     }
 }
 
@@ -84,8 +78,8 @@ final class ServerProcess: @unchecked Sendable {
         let info = server.request("GET", "/v1/collections/c")
         let documents = (try? JSONValue.parse(Array((info?.body ?? "").utf8)))?.objectValue?["documents"]?.intValue
         #expect(documents == acknowledged.count)
-        server.process.terminate()
-        server.process.waitUntilExit()
-        #expect(server.process.terminationStatus == 0, "SIGTERM ends the server cleanly")
+        server.process.signal(SIGTERM)
+        let exit = server.process.wait(timeout: 120)
+        #expect(exit?.succeeded == true, "SIGTERM ends the server cleanly: \(String(describing: exit))")
     }
 }

@@ -3,6 +3,7 @@ import Testing
 import TesseraIO
 import TesseraKernels
 import TesseraTraining
+import TesseraTestSupport
 @testable import TesseraDistill
 
 /// The whole pipeline against a scripted OpenAI-style server: training lines, drops, cache reruns, resume after a
@@ -172,8 +173,8 @@ import TesseraTraining
         _ = try await distiller(clean, cache: nil).run(output: folder + "/clean.jsonl", resume: false)
         await clean.stop()
 
-        let limit = UncheckedLimit()
-        limit.value = 40
+        let limit = LockedValue<Int?>(nil)
+        limit.set(40)
         let server = Self.script(failFrom: { limit.value })
         try await server.start()
         let out = folder + "/fret.jsonl"
@@ -189,7 +190,7 @@ import TesseraTraining
         try handle.write(contentsOf: Data(#"{"sample": 99, "que"#.utf8))
         try handle.close()
         // Without --resume the log is not replaced.
-        limit.value = nil
+        limit.set(nil)
         await #expect { _ = try await distiller(server, cache: nil).run(output: out, resume: false) } throws: { error in
             "\(error)".contains("--resume")
         }
@@ -210,11 +211,11 @@ import TesseraTraining
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let server = Self.script(echoLogprobs: false)
         try await server.start()
-        let notes = NoteLog()
-        let summary = try await distiller(server, cache: nil, sample: 3).run(output: folder + "/rc.jsonl", resume: false, note: { notes.add($0) })
+        let notes = LockedValue<[String]>([])
+        let summary = try await distiller(server, cache: nil, sample: 3).run(output: folder + "/rc.jsonl", resume: false, note: { notes.append($0) })
         await server.stop()
         #expect(summary.scoring == .relevanceOnly)
-        #expect(notes.all.filter { $0.contains("query likelihood is off") }.count == 1)
+        #expect(notes.value.filter { $0.contains("query likelihood is off") }.count == 1)
         for line in try lines(folder + "/rc.jsonl") {
             #expect(line["scoring"]?.stringValue == "rc")
             #expect(line["candidates"]?.arrayValue?.allSatisfy { $0["rank_ql"]?.isNull == true && $0["rank_rc"]?.intValue != nil } == true)
@@ -225,18 +226,3 @@ import TesseraTraining
     }
 }
 
-final class UncheckedLimit: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Int?
-    var value: Int? {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
-    }
-}
-
-final class NoteLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var notes: [String] = []
-    func add(_ note: String) { lock.withLock { notes.append(note) } }
-    var all: [String] { lock.withLock { notes } }
-}

@@ -4,6 +4,8 @@ import Hummingbird
 import Logging
 import NIOCore
 import TesseraIO
+import TesseraTestSupport
+import Testing
 
 /// An OpenAI-style server of the test's own on a loopback port: each request is answered by `respond`, which sees
 /// the endpoint, the JSON body and the number of requests so far; every request is recorded.
@@ -13,6 +15,8 @@ final class FakeLLMServer: @unchecked Sendable {
         var body: String
         var headers: [(String, String)] = []
         var delay: Double = 0
+        /// Sends the headers and the first half of the body, then waits this long before the rest.
+        var stallBody: Double = 0
     }
     struct Seen {
         var path: String
@@ -49,6 +53,15 @@ final class FakeLLMServer: @unchecked Sendable {
                 var fields = HTTPFields()
                 fields[.contentType] = "application/json"
                 for (name, value) in reply.headers { if let n = HTTPField.Name(name) { fields[n] = value } }
+                if reply.stallBody > 0 {
+                    let bytes = Array(reply.body.utf8), half = bytes.count / 2, stall = reply.stallBody
+                    return Response(status: .init(code: reply.status), headers: fields, body: ResponseBody { writer in
+                        try await writer.write(ByteBuffer(bytes: bytes[..<half]))
+                        try await Task.sleep(nanoseconds: UInt64(stall * 1e9))
+                        try await writer.write(ByteBuffer(bytes: bytes[half...]))
+                        try await writer.finish(nil)
+                    })
+                }
                 return Response(status: .init(code: reply.status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
             }
         }
@@ -67,9 +80,10 @@ final class FakeLLMServer: @unchecked Sendable {
         }
     }
 
+    /// Stops the server; a server that does not stop within 60 s fails the test.
     func stop() async {
         task?.cancel()
-        _ = try? await task?.value
+        #expect(await awaitEnd(of: task, within: 60), "the scripted server did not stop within 60 s of its cancellation")
     }
 
     static func json(_ value: JSONValue) -> String { String(decoding: JSONWriter.encode(value), as: UTF8.self) }

@@ -91,6 +91,22 @@ import TesseraIO
         await server.stop()
     }
 
+    @Test func aBodyThatStallsTimesOut() async throws {
+        let server = FakeLLMServer { _, _, _ in .init(body: FakeLLMServer.chat("slow body"), stallBody: 3) }
+        try await server.start()
+        let llm = try client(server) {
+            $0.timeout = 0.4
+            $0.maximumAttempts = 2
+        }
+        let started = Date()
+        await #expect { _ = try await llm.chat([("user", "hi")], parameters: []) } throws: { error in
+            (error as? DistillError)?.code == .timeout && "\(error)".contains("no answer within 0.4 s")
+        }
+        #expect(Date().timeIntervalSince(started) < 2.5, "the deadline did not cover the body")
+        #expect(server.requests.count == 2)
+        await server.stop()
+    }
+
     @Test func noServerIsAnUnavailableError() async throws {
         // A port nothing listens on: bind one, close it.
         let server = FakeLLMServer { _, _, _ in .init(body: "{}") }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TesseraIO
 @testable import TesseraIndex
 
 /// The `tessera-bench` executable built next to the test bundle (nil if this build did not make it).
@@ -26,16 +27,10 @@ private var benchBinary: String? {
         #expect(before.documentCount == 30)
         var sawNew = false
         for delay in [0.05, 0.25, 0.6, 1.0, 1.6, 2.4, 3.5, 5.0] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: benchBinary!)
-            process.arguments = ["scale", "--tokens", "150000", "--dim", "64", "--out", destination, "--no-search",
-                                 "--threads", "1", "--centroids", "512", "--seed", "\(Int(delay * 100))"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try ChildProcess(benchBinary!, ["scale", "--tokens", "150000", "--dim", "64", "--out", destination, "--no-search",
+                                                          "--threads", "1", "--centroids", "512", "--seed", "\(Int(delay * 100))"])
             Thread.sleep(forTimeInterval: delay)
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+            process.kill()
             // Whatever moment the kill hit, the destination holds a complete index: the old one or a new one.
             let index = try WARPIndex(path: destination, verifyChecksums: true)
             #expect(index.documentCount == 30 || index.documentCount == 1500)

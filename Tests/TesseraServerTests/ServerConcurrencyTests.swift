@@ -12,7 +12,7 @@ extension ServerTests {
             let r = client.execute(uri: "/v1/collections/c", method: .put, body: #"{"indexes": ["bm25"]}"#)
             #expect(r.status == 201, "\(r.text)")
             let writers = 3, batches = 6, batchSize = 5
-            let failures = Failures()
+            let failures = LockedValue<[String]>([])
             let done = DispatchGroup()
             for w in 0..<writers {
                 done.enter()
@@ -23,7 +23,7 @@ extension ServerTests {
                         let documents = (0..<batchSize).map { i in #"{"id": "\#(marker)-\#(i)", "text": "\#(marker) filler words \#(i)"}"# }
                         let answer = client.execute(uri: "/v1/collections/c/documents", method: .post,
                                                     body: #"{"documents": [\#(documents.joined(separator: ","))]}"#)
-                        if answer.status != 200 { failures.add("write \(marker): \(answer.status) \(answer.text)") }
+                        if answer.status != 200 { failures.append("write \(marker): \(answer.status) \(answer.text)") }
                     }
                 }.start()
             }
@@ -38,22 +38,16 @@ extension ServerTests {
                         let ids = ((try? JSONValue.parse(answer.body))?.objectValue?["results"]?.arrayValue ?? [])
                             .compactMap { $0.objectValue?["id"]?.stringValue }.filter { $0.hasPrefix(marker + "-") }
                         if answer.status != 200 || (ids.count != 0 && ids.count != batchSize) {
-                            failures.add("search \(marker): \(answer.status), \(ids.count) of \(batchSize)")
+                            failures.append("search \(marker): \(answer.status), \(ids.count) of \(batchSize)")
                         }
                     }
                 }.start()
             }
             done.wait()
-            #expect(failures.list.isEmpty, "\(failures.list)")
+            #expect(failures.value.isEmpty, "\(failures.value)")
             let final = client.execute(uri: "/v1/collections/c", method: .get)
             #expect(json(final)?["documents"]?.intValue == writers * batches * batchSize)
         }
     }
 }
 
-final class Failures: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [String] = []
-    func add(_ s: String) { lock.lock(); items.append(s); lock.unlock() }
-    var list: [String] { lock.lock(); defer { lock.unlock() }; return items }
-}

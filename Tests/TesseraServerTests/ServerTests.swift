@@ -28,7 +28,7 @@ import TesseraTestSupport
     /// Runs the API on a free port for `body`, then stops it.
     func withServer(_ adjust: (inout ServerConfiguration) -> Void = { _ in },
                     _ body: @escaping @Sendable (Client) throws -> Void) async throws {
-        let port = PortSlot()
+        let port = LockedValue(0)
         var quiet = Logger(label: "tessera-test")
         quiet.logLevel = .critical
         let app = try api(adjust).application(logger: quiet) { port.set($0) }
@@ -45,7 +45,7 @@ import TesseraTestSupport
             Thread { continuation.resume(with: Result { try body(client) }) }.start()
         }
         server.cancel()
-        _ = try? await server.value
+        #expect(await awaitEnd(of: server, within: 60), "the server did not stop within 60 s of its cancellation")
     }
 
     @Test func collectionsDocumentsSearchAndEmbeddings() async throws {
@@ -139,12 +139,6 @@ import TesseraTestSupport
     }
 }
 
-final class PortSlot: @unchecked Sendable {
-    private let lock = NSLock()
-    private var port = 0
-    var value: Int { lock.lock(); defer { lock.unlock() }; return port }
-    func set(_ p: Int) { lock.lock(); port = p; lock.unlock() }
-}
 
 /// Requests to the test server.
 struct Client: Sendable {

@@ -107,6 +107,22 @@ public final class LLMClient: Sendable {
         throw DistillError(lastCode, "\(url): \(last) (gave up after \(tries))")
     }
 
+    private struct AttemptTimedOut: Error {}
+
+    /// `work`'s answer, or `AttemptTimedOut` once `seconds` have passed (the work is then cancelled).
+    private static func within<T: Sendable>(_ seconds: Double, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw AttemptTimedOut() }
+            return value
+        }
+    }
+
     private func attemptOnce(url: String, bytes: [UInt8]) async throws -> Attempt {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
@@ -119,11 +135,17 @@ public final class LLMClient: Sendable {
         let status: Int
         let headers: HTTPHeaders
         var body: ByteBuffer
+        let limit = configuration.maximumResponseBytes
+        let prepared = request
         do {
-            let response = try await HTTPClient.shared.execute(request, deadline: deadline)
-            status = Int(response.status.code)
-            headers = response.headers
-            body = try await response.body.collect(upTo: configuration.maximumResponseBytes)
+            // The deadline bounds the whole exchange, the body's bytes included: a server that sends its headers and
+            // then stalls is a timeout too.
+            (status, headers, body) = try await Self.within(configuration.timeout) {
+                let response = try await HTTPClient.shared.execute(prepared, deadline: deadline)
+                return (Int(response.status.code), response.headers, try await response.body.collect(upTo: limit))
+            }
+        } catch is AttemptTimedOut {
+            return .retry(reason: String(format: "no answer within %.3g s", configuration.timeout), retryAfter: nil, code: .timeout)
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             return .retry(reason: String(format: "no answer within %.3g s", configuration.timeout), retryAfter: nil, code: .timeout)
         } catch is CancellationError {

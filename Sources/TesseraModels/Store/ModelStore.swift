@@ -131,21 +131,12 @@ public enum ModelStore {
 
     @discardableResult
     static func runTool(_ path: String, _ arguments: [String], what: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let errPipe = Pipe()
-        let outPipe = Pipe()
-        process.standardError = errPipe
-        process.standardOutput = outPipe
-        do { try process.run() } catch { throw ModelError(.fetchFailed, "cannot run \(path): \(error.localizedDescription)") }
-        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
-        let err = errPipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let lastLine = String(decoding: err, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "exit \(process.terminationStatus)"
+        let result: ChildProcess.Result
+        do { result = try ChildProcess.run(path, arguments) } catch { throw ModelError(.fetchFailed, "cannot run \(path): \(error)") }
+        guard result.exit.succeeded else {
+            let lastLine = String(decoding: result.stderr, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "\(result.exit)"
             throw ModelError(.fetchFailed, "\(what) failed: \(lastLine)")
         }
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: result.stdout, as: UTF8.self)
     }
 }

@@ -1,0 +1,45 @@
+import Foundation
+
+/// A value shared between threads or tasks in a test, read and changed under a lock.
+public final class LockedValue<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: T
+
+    /// Holds `value`.
+    public init(_ value: T) { stored = value }
+
+    /// The value now.
+    public var value: T { lock.withLock { stored } }
+
+    /// Replaces the value.
+    public func set(_ value: T) { lock.withLock { stored = value } }
+
+    /// Changes the value in place and returns what `body` returns.
+    @discardableResult
+    public func update<R>(_ body: (inout T) throws -> R) rethrows -> R { try lock.withLock { try body(&stored) } }
+}
+
+extension LockedValue {
+    /// Appends to an array value.
+    public func append<E>(_ element: E) where T == [E] { update { $0.append(element) } }
+}
+
+/// Waits for `task` to end, at most `seconds`; whether it did. A test's server task that does not stop (a graceful
+/// shutdown waiting on a connection) then fails the test instead of holding the run until CI's limit.
+public func awaitEnd<S: Sendable, F: Error>(of task: Task<S, F>?, within seconds: Double) async -> Bool {
+    guard let task else { return true }
+    let ended = LockedValue<Bool?>(nil)
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let finish: @Sendable (Bool) -> Void = { value in
+            let first = ended.update { state -> Bool in
+                guard state == nil else { return false }
+                state = value
+                return true
+            }
+            if first { continuation.resume() }
+        }
+        Task { _ = await task.result; finish(true) }
+        Task { try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9)); finish(false) }
+    }
+    return ended.value ?? false
+}
