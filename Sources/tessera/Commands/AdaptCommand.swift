@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TesseraEval
+import TesseraIO
 import TesseraIndex
 import TesseraKernels
 import TesseraModels
@@ -31,6 +32,8 @@ struct AdaptCommand: ParsableCommand {
 
     func validate() throws {
         if shots < 1 || shots > 8 { throw ValidationError("--shots must be between 1 and 8") }
+        if search.alignment != nil { throw ValidationError("--alignment is what adapt chooses (from Alignment.adaptationGrid); leave it out") }
+        try search.check(mode: .alignerExact, buildsIndexes: false)
     }
 
     func run() throws {
@@ -64,11 +67,14 @@ struct AdaptCommand: ParsableCommand {
         let adapted = try ndcg(chosen, rest)
         let zeroShot = try ndcg(.topK(1), rest)
         if json {
-            let gridJSON = grid.map { "\"\($0.0)\": \(String(format: "%.6g", $0.1))" }.joined(separator: ", ")
-            print("{\"dataset\": \"\(URL(fileURLWithPath: data).lastPathComponent)\", \"shots\": \(few.count), \"chosen\": \"\(chosen)\", "
-                  + "\"few_shot_ndcg@10\": {\(gridJSON)}, \"remaining_queries\": \(rest.count), "
-                  + "\"ndcg@10_adapted\": \(String(format: "%.6g", adapted)), \"ndcg@10_top1\": \(String(format: "%.6g", zeroShot)), "
-                  + "\"prune\": \(search.prune)}")
+            let object = JSONObject([
+                ("dataset", .string(URL(fileURLWithPath: data).lastPathComponent)), ("shots", .number(Double(few.count))),
+                ("chosen", .string(chosen.description)),
+                ("few_shot_ndcg@10", .object(JSONObject(grid.map { ($0.0.description, JSONValue.number($0.1)) }))),
+                ("remaining_queries", .number(Double(rest.count))), ("ndcg@10_adapted", .number(adapted)), ("ndcg@10_top1", .number(zeroShot)),
+                ("prune", .number(search.pruneValue)),
+            ])
+            print(String(decoding: JSONWriter.encode(.object(object)), as: UTF8.self))
         } else {
             for (a, v) in grid { print(String(format: "%-12@ nDCG@10 on %d shots: %.4f", a.description, few.count, v)) }
             print("chosen: \(chosen)")

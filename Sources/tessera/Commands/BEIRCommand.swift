@@ -45,13 +45,13 @@ struct BEIRCommand: ParsableCommand {
     var data: String
     @Option(name: .long, help: "Model folder or cached model name (not needed for bm25).")
     var model: String?
-    @Option(name: .long, help: "dense, dense-exact, colbert, xtr, xtr-exact, aligner, aligner-exact, bm25 or hybrid.")
-    var mode: String
+    @Option(name: .long, help: "Retrieval mode.")
+    var mode: SearchMode
     @Option(name: .long, help: "Qrels split.")
     var split: String = "test"
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
-    @Option(name: .customLong("run"), help: "Also write the run to this TREC file.")
+    @Option(name: [.customLong("out"), .customLong("run")], help: "Also write the run to this TREC file (--run is the old name).")
     var runOutput: String?
     @Flag(name: .long, help: "xtr-exact: also report XTR's token retrieval analysis at --k-prime (share of relevant documents owning a retrieved token, share of retrieved tokens from relevant documents, share of query tokens that retrieved one).")
     var tokenRecall = false
@@ -59,16 +59,15 @@ struct BEIRCommand: ParsableCommand {
     @OptionGroup var search: SearchArguments
 
     func validate() throws {
-        guard let m = SearchMode(rawValue: mode) else {
-            throw ValidationError("--mode must be one of \(SearchMode.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let m = mode
+        try search.check(mode: m, buildsIndexes: true)
         let modes = m == .hybrid ? try [search.hybridModes().0, search.hybridModes().1] : [m]
-        if modes.contains(where: { $0 != .bm25 }) && model == nil { throw ValidationError("--model is required for --mode \(mode)") }
+        if modes.contains(where: { $0 != .bm25 }) && model == nil { throw ValidationError("--model is required for --mode \(mode.rawValue)") }
         if tokenRecall && m != .xtrExact { throw ValidationError("--token-recall needs --mode xtr-exact") }
     }
 
     func run() throws {
-        let searchMode = SearchMode(rawValue: mode) ?? .dense
+        let searchMode = mode
         let dataset = try BEIRDataset.load(folder: data, split: split)
         for warning in dataset.warnings { printError("tessera: warning: \(warning)") }
         let parts = searchMode == .hybrid ? [try search.hybridModes().0, try search.hybridModes().1] : [searchMode]
@@ -77,7 +76,7 @@ struct BEIRCommand: ParsableCommand {
         var indexBytes = 0
         for part in parts {
             let (path, seconds) = try ensureIndex(kind: part.indexKind ?? .dense, data: data, model: model, indexing: indexing,
-                                                  prune: part == .aligner ? search.prune : 1, quiet: json)
+                                                  prune: part == .aligner ? search.pruneValue : 1, quiet: json)
             indexes.append(path)
             buildSeconds += seconds
             indexBytes += IndexBuilder.folderBytes(path)
@@ -106,10 +105,10 @@ struct BEIRCommand: ParsableCommand {
             searchMs.append(Double(t2 - t1) / 1e6)
             rankings[id] = hits.map { (docID: documentIDs[Int($0.document)], score: Double($0.score)) }
         }
-        if let runOutput { try TRECRun(rankings: rankings, queryIDs: ids, tag: "tessera-\(mode)").write(to: runOutput) }
+        if let runOutput { try TRECRun(rankings: rankings, queryIDs: ids, tag: "tessera-\(mode.rawValue)").write(to: runOutput) }
         let evaluation = Evaluator(qrels: dataset.qrels).evaluate(rankings, metrics: Metric.standard)
         let name = URL(fileURLWithPath: data).standardizedFileURL.lastPathComponent
-        var report = BEIRReport(dataset: name, mode: mode, evaluation: evaluation, encodeMs: encodeMs, searchMs: searchMs,
+        var report = BEIRReport(dataset: name, mode: mode.rawValue, evaluation: evaluation, encodeMs: encodeMs, searchMs: searchMs,
                                 indexBytes: indexBytes, buildSeconds: buildSeconds, settings: settingsDescription(searchMode))
         if !recalls.isEmpty {
             func mean(_ f: (TokenRetrievalRecall) -> Double) -> Double { recalls.reduce(0) { $0 + f($1) } / Double(recalls.count) }
@@ -126,17 +125,17 @@ struct BEIRCommand: ParsableCommand {
         if indexing.skipSpecial { parts.append("no [CLS]/[SEP]") }
         if indexing.skipPunctuation { parts.append("no punctuation") }
         switch mode {
-        case .xtrExact: parts.append("k' \(search.kPrime)")
-        case .alignerExact: parts += ["alignment \(search.alignment)", "prune \(search.prune)"]
+        case .xtrExact: parts.append("k' \(search.kPrimeValue)")
+        case .alignerExact: parts += ["alignment \(search.alignmentText)", "prune \(search.pruneValue)"]
         case .xtr, .aligner:
-            let prune = mode == .aligner ? search.prune : 1
+            let prune = mode == .aligner ? search.pruneValue : 1
             let nProbe = search.nProbe ?? WARPSearchParameters.defaultNProbe(prune: prune)
             let tPrime = search.tPrime.map(String.init) ?? (prune < 1 ? String(WARPSearchParameters.defaultTPrime(tokens: 0, prune: prune))
                 : "default (10000, 20000 from 10M tokens)")
-            if mode == .aligner { parts += ["alignment \(search.alignment)", "prune \(search.prune)"] + (search.queryPrune < 1 ? ["query prune \(search.queryPrune)"] : []) }
+            if mode == .aligner { parts += ["alignment \(search.alignmentText)", "prune \(search.pruneValue)"] + (search.queryPruneValue < 1 ? ["query prune \(search.queryPruneValue)"] : []) }
             parts += ["n_probe \(nProbe)", "t' \(tPrime)", "bits \(indexing.bits)"]
         case .dense: if let ef = search.efSearch { parts.append("efSearch \(ef)") }
-        case .hybrid: parts += ["\(search.hybrid)", "fusion \(search.fusion)" + (search.fusion == "score" ? " w \(search.weight)" : ""), "k' \(search.kPrime)"]
+        case .hybrid: parts += ["\(search.hybridValue)", "fusion \(search.fusionValue.rawValue)" + (search.fusionValue == .score ? " w \(search.weightValue)" : ""), "k' \(search.kPrimeValue)"]
         default: break
         }
         if [.xtr, .xtrExact, .colbert, .aligner, .alignerExact, .hybrid].contains(mode) { parts.append("query max length \(search.queryMaxLength ?? 64)") }
@@ -170,15 +169,22 @@ struct BEIRReport {
     static func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
 
     func json() -> String {
-        func n(_ x: Double) -> String { String(format: "%.6g", x) }
-        return "{\"dataset\": \"\(dataset)\", \"mode\": \"\(mode)\", \"queries\": \(evaluation.queryCount), "
-            + "\"ndcg@10\": \(n(value(.ndcg(10)))), \"recall@100\": \(n(value(.recall(100)))), \"mrr@10\": \(n(value(.mrr(10)))), "
-            + "\"map@100\": \(n(value(.map(100)))), \"p@10\": \(n(value(.precision(10)))), "
-            + "\"latency_ms\": {\"mean\": \(n(Self.mean(searchMs))), \"p50\": \(n(Self.percentile(searchMs, 50))), \"p95\": \(n(Self.percentile(searchMs, 95)))}, "
-            + "\"encode_ms\": {\"mean\": \(n(Self.mean(encodeMs)))}, \"index_bytes\": \(indexBytes), \"build_seconds\": \(n(buildSeconds)), "
-            + "\"settings\": \"\(settings)\", \"kernel_level\": \"\(KernelDispatch.current.active.name)\""
-            + (tokenRecall.map { ", \"token_retrieval\": {\"document_recall\": \(n($0.documentRecall)), \"gold_token_share\": \(n($0.goldTokenShare)), \"query_token_hit_rate\": \(n($0.queryTokenHitRate))}" } ?? "")
-            + "}"
+        func object(_ pairs: [(String, JSONValue)]) -> JSONValue { .object(JSONObject(pairs)) }
+        var pairs: [(String, JSONValue)] = [
+            ("dataset", .string(dataset)), ("mode", .string(mode)), ("queries", .number(Double(evaluation.queryCount))),
+            ("ndcg@10", .number(value(.ndcg(10)))), ("recall@100", .number(value(.recall(100)))), ("mrr@10", .number(value(.mrr(10)))),
+            ("map@100", .number(value(.map(100)))), ("p@10", .number(value(.precision(10)))),
+            ("latency_ms", object([("mean", .number(Self.mean(searchMs))), ("p50", .number(Self.percentile(searchMs, 50))),
+                                   ("p95", .number(Self.percentile(searchMs, 95)))])),
+            ("encode_ms", object([("mean", .number(Self.mean(encodeMs)))])), ("index_bytes", .number(Double(indexBytes))),
+            ("build_seconds", .number(buildSeconds)), ("settings", .string(settings)), ("kernel_level", .string(KernelDispatch.current.active.name)),
+        ]
+        if let tokenRecall {
+            pairs.append(("token_retrieval", object([("document_recall", .number(tokenRecall.documentRecall)),
+                                                     ("gold_token_share", .number(tokenRecall.goldTokenShare)),
+                                                     ("query_token_hit_rate", .number(tokenRecall.queryTokenHitRate))])))
+        }
+        return String(decoding: JSONWriter.encode(object(pairs)), as: UTF8.self)
     }
 
     func table() -> String {

@@ -112,8 +112,8 @@ struct CollectionCommand: ParsableCommand {
         @OptionGroup var location: Location
         @Option(name: .long, help: "The query text.")
         var query: String
-        @Option(name: .long, help: "dense, dense-exact, xtr, aligner or bm25 (those the collection's indexes serve).")
-        var mode: String = "xtr"
+        @Option(name: .long, help: "Retrieval mode (one the collection's indexes serve; not hybrid).")
+        var mode: SearchMode = .xtr
         @Option(name: .long, help: "Documents returned.")
         var k: Int = 10
         @Option(name: .long, help: "WARP: centroids probed per query token.")
@@ -122,7 +122,8 @@ struct CollectionCommand: ParsableCommand {
         var efSearch: Int?
 
         func run() throws {
-            guard let m = SearchMode(rawValue: mode), m != .hybrid else { throw ValidationError("--mode: unknown mode \(mode)") }
+            let m = mode
+            guard m != .hybrid else { throw ValidationError("--mode hybrid is not served by collections yet") }
             let c = try location.open()
             var parameters = c.options.search.parameters
             parameters.nProbe = nProbe
@@ -142,11 +143,12 @@ struct CollectionCommand: ParsableCommand {
         var data: String
         @Option(name: .long, help: "Qrels split.")
         var split: String = "test"
-        @Option(name: .long, help: "dense, dense-exact, xtr, aligner or bm25.")
-        var mode: String = "xtr"
+        @Option(name: .long, help: "Retrieval mode (one the collection's indexes serve; not hybrid).")
+        var mode: SearchMode = .xtr
 
         func run() throws {
-            guard let m = SearchMode(rawValue: mode), m != .hybrid else { throw ValidationError("--mode: unknown mode \(mode)") }
+            let m = mode
+            guard m != .hybrid else { throw ValidationError("--mode hybrid is not served by collections yet") }
             let c = try location.open()
             let dataset = try BEIRDataset.load(folder: data, split: split)
             var run: Run = [:]
@@ -159,7 +161,7 @@ struct CollectionCommand: ParsableCommand {
             }
             let evaluation = Evaluator(qrels: dataset.qrels).evaluate(run, metrics: Metric.standard)
             let object = JSONObject([
-                ("mode", .string(mode)), ("queries", .number(Double(evaluation.queryCount))),
+                ("mode", .string(mode.rawValue)), ("queries", .number(Double(evaluation.queryCount))),
                 ("ndcg@10", .number(evaluation.mean(.ndcg(10)) ?? 0)), ("recall@100", .number(evaluation.mean(.recall(100)) ?? 0)),
                 ("ms_p50", .number(BEIRReport.percentile(milliseconds, 50))), ("ms_mean", .number(BEIRReport.mean(milliseconds))),
                 ("documents", .number(Double(c.count))), ("segments", .number(Double(c.segmentCount))),

@@ -20,10 +20,10 @@ struct EmbedCommand: ParsableCommand {
     var model: String
     @Option(name: .long, help: "JSON lines file ('-' for stdin).")
     var input: String
-    @Option(name: .long, help: "Output .npy path.")
+    @Option(name: [.customLong("out"), .customLong("output")], help: "Output .npy path (--output is the old name).")
     var output: String
-    @Option(name: .long, help: "Pooling: mean or cls (default: the model folder's).")
-    var pooling: String?
+    @Option(name: .long, help: "Pooling (default: the model folder's).")
+    var pooling: PoolingMode?
     @Option(name: .long, help: "Matryoshka dimension: keep the first N values and renormalise.")
     var dim: Int?
     @Option(name: .long, help: "Token budget per text (default: the folder's max_seq_length, else 512).")
@@ -38,19 +38,21 @@ struct EmbedCommand: ParsableCommand {
     var queries = false
     @Flag(name: .long, help: "No progress bar or summary on stderr.")
     var quiet = false
+    @Flag(name: .long, help: "Print the summary as one JSON object on stdout.")
+    var json = false
 
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if let pooling, PoolingMode(rawValue: pooling) == nil { throw ValidationError("--pooling must be mean, cls or max") }
-        if !output.hasSuffix(".npy") { throw ValidationError("--output must end in .npy") }
+        if !output.hasSuffix(".npy") { throw ValidationError("--out must end in .npy") }
         if queries && !tokens { throw ValidationError("--queries applies to --tokens") }
+        if pooling != nil && tokens { throw ValidationError("--pooling does not apply to --tokens (per-token vectors are not pooled)") }
     }
 
     func run() throws {
         let started = Date()
         let model = try EmbeddingModel(folder: try ModelStore.resolve(self.model))
-        let options = EmbedOptions(pooling: pooling.flatMap(PoolingMode.init(rawValue:)), dimension: dim,
+        let options = EmbedOptions(pooling: pooling, dimension: dim,
                                    maxLength: maxLength, batchSize: batchSize, threads: threads)
         let full = tokens ? model.tokenDimension : model.dimension
         // A PyLate folder's documents leave out its skiplist's tokens (punctuation by default), as PyLate's encode does.
@@ -104,7 +106,11 @@ struct EmbedCommand: ParsableCommand {
         try offsets?.finish()
         try vectors.finish()
         progress.finish()
-        if !quiet {
+        if json {
+            let seconds = Date().timeIntervalSince(started)
+            printJSON([("texts", .number(Double(done))), ("tokens", .number(Double(tokenCount))), ("dimension", .number(Double(width))),
+                       ("seconds", .number(seconds)), ("out", .string(output))])
+        } else if !quiet {
             let seconds = Date().timeIntervalSince(started)
             printError(String(format: "embedded %d texts (%d tokens) in %.2f s: %.0f tokens/s -> %@",
                               done, tokenCount, seconds, Double(tokenCount) / max(seconds, 1e-9), output))

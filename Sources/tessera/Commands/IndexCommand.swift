@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TesseraIndex
+import TesseraIO
 import TesseraIngest
 import TesseraModels
 import TesseraSearch
@@ -19,22 +20,22 @@ struct IndexCommand: ParsableCommand {
     var corpus: String
     @Option(name: .long, help: "Index folder to write.")
     var out: String
-    @Option(name: .long, help: "dense, tokens or bm25.")
-    var kind: String
+    @Option(name: .long, help: "What to build.")
+    var kind: IndexKindArgument
     @Flag(name: .long, help: "Tokens: store exact float32 vectors (for colbert, xtr-exact, aligner-exact) instead of the compressed WARP index.")
     var exact = false
-    @Option(name: .long, help: "Tokens (compressed): residual bits per dimension, 2 or 4.")
-    var bits: Int = 4
+    @Option(name: .long, help: "Tokens (compressed): residual bits per dimension, 2 or 4 (default 4).")
+    var bits: Int?
     @Option(name: .long, help: "Tokens (compressed): k-means centroids (default 2^floor(log2(16·sqrt(tokens)))).")
     var centroids: Int?
     @Option(name: .long, help: "Tokens (compressed): keep each document's top β fraction of tokens by salience (AligneR pruning).")
-    var prune: Double = 1
+    var prune: Double?
     @Flag(name: .long, help: "Dense: no HNSW graph (flat vectors only).")
     var noHnsw = false
-    @Option(name: .long, help: "Dense: HNSW M (links per node).")
-    var hnswM: Int = 16
-    @Option(name: .long, help: "Dense: HNSW efConstruction.")
-    var efConstruction: Int = 200
+    @Option(name: .long, help: "Dense: HNSW M (links per node; default 16).")
+    var hnswM: Int?
+    @Option(name: .long, help: "Dense: HNSW efConstruction (default 200).")
+    var efConstruction: Int?
     @Option(name: .long, help: "Document token budget (default: the model's, 256 for MiniLM).")
     var maxLength: Int?
     @Option(name: .long, help: "Dense: Matryoshka dimension stored.")
@@ -43,25 +44,45 @@ struct IndexCommand: ParsableCommand {
     var skipSpecial = false
     @Flag(name: .long, help: "Tokens: do not index punctuation pieces.")
     var skipPunctuation = false
-    @Option(name: .long, help: "BM25 k1 stored as the default.")
-    var k1: Double = 1.5
-    @Option(name: .long, help: "BM25 b stored as the default.")
-    var b: Double = 0.75
+    @Option(name: .long, help: "BM25 k1 stored as the default (1.5).")
+    var k1: Double?
+    @Option(name: .long, help: "BM25 b stored as the default (0.75).")
+    var b: Double?
     @Option(name: .long, help: "Texts per encoder batch.")
     var batchSize: Int = 32
     @Option(name: .long, help: "Encoder threads (default: every core).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(name: .long, help: "No progress or summary on stderr.")
     var quiet = false
+    @Flag(name: .long, help: "Print the summary as one JSON object on stdout.")
+    var json = false
 
     func validate() throws {
-        guard ["dense", "tokens", "bm25"].contains(kind) else { throw ValidationError("--kind must be dense, tokens or bm25") }
-        if kind != "bm25" && model == nil { throw ValidationError("--model is required for --kind \(kind)") }
+        if kind != .bm25 && model == nil { throw ValidationError("--model is required for --kind \(kind.rawValue)") }
         if batchSize < 1 || threads < 1 { throw ValidationError("--batch-size and --threads must be at least 1") }
-        if bits != 2 && bits != 4 { throw ValidationError("--bits must be 2 or 4") }
+        if let bits, bits != 2 && bits != 4 { throw ValidationError("--bits must be 2 or 4") }
         if let centroids, centroids < 1 { throw ValidationError("--centroids must be at least 1") }
-        if !(prune > 0 && prune <= 1) { throw ValidationError("--prune must be in (0, 1]") }
-        if hnswM < 2 || efConstruction < 1 { throw ValidationError("--hnsw-m must be at least 2 and --ef-construction at least 1") }
+        if let prune, !(prune > 0 && prune <= 1) { throw ValidationError("--prune must be in (0, 1]") }
+        if (hnswM ?? 16) < 2 || (efConstruction ?? 200) < 1 { throw ValidationError("--hnsw-m must be at least 2 and --ef-construction at least 1") }
+        // A flag the chosen kind would ignore is an error, not a silent no-op.
+        let compressed = kind == .tokens && !exact
+        let specific: [(flag: String, given: Bool, appliesTo: String, applies: Bool)] = [
+            ("--exact", exact, "--kind tokens", kind == .tokens),
+            ("--bits", bits != nil, "--kind tokens without --exact", compressed),
+            ("--centroids", centroids != nil, "--kind tokens without --exact", compressed),
+            ("--prune", prune != nil, "--kind tokens without --exact", compressed),
+            ("--skip-special", skipSpecial, "--kind tokens", kind == .tokens),
+            ("--skip-punctuation", skipPunctuation, "--kind tokens", kind == .tokens),
+            ("--no-hnsw", noHnsw, "--kind dense", kind == .dense),
+            ("--hnsw-m", hnswM != nil, "--kind dense", kind == .dense && !noHnsw),
+            ("--ef-construction", efConstruction != nil, "--kind dense", kind == .dense && !noHnsw),
+            ("--dim", dim != nil, "--kind dense", kind == .dense),
+            ("--k1", k1 != nil, "--kind bm25", kind == .bm25),
+            ("--b", b != nil, "--kind bm25", kind == .bm25),
+        ]
+        for flag in specific where flag.given && !flag.applies {
+            throw ValidationError("\(flag.flag) does not apply to --kind \(kind.rawValue)\(exact ? " --exact" : ""): it is for \(flag.appliesTo)")
+        }
     }
 
     func run() throws {
@@ -71,19 +92,27 @@ struct IndexCommand: ParsableCommand {
         options.dimension = dim
         options.skipSpecial = skipSpecial
         options.skipPunctuation = skipPunctuation
-        options.bm25 = BM25Parameters(k1: k1, b: b)
+        options.bm25 = BM25Parameters(k1: k1 ?? 1.5, b: b ?? 0.75)
         options.batchSize = batchSize
         options.threads = threads
-        options.warp.bits = bits
+        options.warp.bits = bits ?? 4
         options.warp.centroids = centroids
-        options.warp.prune = prune
-        options.hnsw = noHnsw ? nil : HNSWParameters(m: hnswM, efConstruction: efConstruction)
+        options.warp.prune = prune ?? 1
+        options.hnsw = noHnsw ? nil : HNSWParameters(m: hnswM ?? 16, efConstruction: efConstruction ?? 200)
         let bar = UncheckedBox(progress)
         options.progress = { done, tokens in bar.value.update(done: done, tokens: tokens) }
-        let report = try IndexBuilder.build(kind: kind == "tokens" && !exact ? .tokensWARP : IndexKind(rawValue: kind), model: model, corpus: corpus,
+        let report = try IndexBuilder.build(kind: kind == .tokens && !exact ? .tokensWARP : IndexKind(rawValue: kind.rawValue), model: model, corpus: corpus,
                                             destination: out, options: options)
         progress.finish()
-        if !quiet {
+        if json {
+            var pairs: [(String, JSONValue)] = [
+                ("kind", .string(kind == .tokens && !exact ? IndexKind.tokensWARP.rawValue : kind.rawValue)), ("out", .string(out)),
+                ("documents", .number(Double(report.documents))), ("vectors", .number(Double(report.vectors))),
+                ("seconds", .number(report.seconds)), ("bytes", .number(Double(report.bytes))),
+            ]
+            if let peak = report.peakMemoryBytes { pairs.append(("peak_memory_bytes", .number(Double(peak)))) }
+            print(String(decoding: JSONWriter.encode(.object(JSONObject(pairs))), as: UTF8.self))
+        } else if !quiet {
             let peak = report.peakMemoryBytes.map { String(format: ", peak memory %.0f MB", Double($0) / 1e6) } ?? ""
             printError(String(format: "indexed %d documents (%d vectors) in %.1f s: %@, %.1f MB", report.documents, report.vectors,
                               report.seconds, out, Double(report.bytes) / 1e6) + peak)

@@ -29,6 +29,8 @@ struct MineCommand: ParsableCommand {
     var corpus: String
     @Option(name: .long, help: "Output JSON lines (each input line with \"negatives\").")
     var out: String
+    @Flag(name: .long, help: "Print the summary as one JSON object on stdout.")
+    var json = false
     @Option(name: .long, help: "Hard negatives per line.")
     var numNegatives: Int = 1
     @Option(name: .long, help: "Skip the best-ranked candidates before this rank.")
@@ -125,6 +127,11 @@ struct MineCommand: ParsableCommand {
             try file.write(bytes)
         }
         try file.commit()
-        printError("mined \(total) negatives for \(examples.count) lines into \(out)" + (short > 0 ? "; \(short) lines got fewer than \(numNegatives)" : ""))
+        if json {
+            printJSON([("negatives", .number(Double(total))), ("lines", .number(Double(examples.count))), ("short_lines", .number(Double(short))),
+                       ("out", .string(out))])
+        } else {
+            printError("mined \(total) negatives for \(examples.count) lines into \(out)" + (short > 0 ? "; \(short) lines got fewer than \(numNegatives)" : ""))
+        }
     }
 }

@@ -16,6 +16,8 @@ struct PairsCommand: ParsableCommand {
     var split: String = "train"
     @Option(name: .long, help: "Output JSON lines.")
     var out: String
+    @Flag(name: .long, help: "Print the summary as one JSON object on stdout.")
+    var json = false
     @Option(name: .long, help: "Keep only judgments at least this relevant.")
     var minRelevance: Int = 1
 
@@ -44,6 +46,10 @@ struct PairsCommand: ParsableCommand {
         }
         guard count > 0 else { throw ValidationError("no judgments of relevance ≥ \(minRelevance) in split \(split)") }
         try file.commit()
-        printError("wrote \(count) pairs of \(queries) queries to \(out)")
+        if json {
+            printJSON([("pairs", .number(Double(count))), ("queries", .number(Double(queries))), ("out", .string(out))])
+        } else {
+            printError("wrote \(count) pairs of \(queries) queries to \(out)")
+        }
     }
 }

@@ -18,8 +18,8 @@ struct SearchCommand: ParsableCommand {
     var index: [String]
     @Option(name: .long, help: "queries.jsonl (_id, text).")
     var queries: String
-    @Option(name: .long, help: "dense, dense-exact, colbert, xtr, xtr-exact, aligner, aligner-exact, bm25 or hybrid.")
-    var mode: String
+    @Option(name: .long, help: "Retrieval mode.")
+    var mode: SearchMode
     @Option(name: .long, help: "Query model (default: the model folder recorded in the index).")
     var model: String?
     @Option(name: .long, help: "Only the queries judged in this qrels file.")
@@ -30,17 +30,17 @@ struct SearchCommand: ParsableCommand {
     var tag: String = "tessera"
     @Option(name: .long, help: "Queries searched at the same time (default: one per core); --threads is per query.")
     var parallelQueries: Int?
+    @Flag(name: .long, help: "Print the summary as one JSON object on stdout.")
+    var json = false
     @OptionGroup var search: SearchArguments
 
     func validate() throws {
         if let parallelQueries, parallelQueries < 1 { throw ValidationError("--parallel-queries must be at least 1") }
-        guard SearchMode(rawValue: mode) != nil else {
-            throw ValidationError("--mode must be one of \(SearchMode.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        try search.check(mode: mode, buildsIndexes: false)
     }
 
     func run() throws {
-        let searchMode = SearchMode(rawValue: mode) ?? .dense
+        let searchMode = mode
         let searcher = try openSearcher(mode: searchMode, indexes: index, model: model, arguments: search)
         let loaded = try BEIRDataset.loadQueries(path: queries)
         var ids = loaded.ids
@@ -65,7 +65,11 @@ struct SearchCommand: ParsableCommand {
             run[id] = hits.map { (docID: documentIDs[Int($0.document)], score: Double($0.score)) }
         }
         try TRECRun(rankings: run, queryIDs: ids, tag: tag).write(to: out, tag: tag)
-        printError("searched \(ids.count) queries (\(mode)) -> \(out)")
+        if json {
+            printJSON([("queries", .number(Double(ids.count))), ("mode", .string(mode.rawValue)), ("out", .string(out))])
+        } else {
+            printError("searched \(ids.count) queries (\(mode.rawValue)) -> \(out)")
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,6 +9,11 @@ import Darwin
 /// Writes to stderr.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// A command's `--json` summary: one JSON object on stdout (escaped by `JSONWriter`).
+func printJSON(_ pairs: [(String, JSONValue)]) {
+    print(String(decoding: JSONWriter.encode(.object(JSONObject(pairs))), as: UTF8.self))
 }
 
 /// A one-line progress bar on stderr, redrawn at most ten times a second, shown only on a terminal.
