@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(name: "tessera-fuzz", dependencies: ["TesseraIO", "TesseraIndex", "TesseraModels", "TesseraTokenizers", "TesseraServer"],
                           path: "Fuzz/Sources/tessera-fuzz"),
         .testTarget(name: "TesseraKernelsTests", dependencies: ["TesseraKernels"]),
-        .testTarget(name: "TesseraIOTests", dependencies: ["TesseraIO"]),
+        .testTarget(name: "TesseraIOTests", dependencies: ["TesseraIO", "TesseraTestSupport"]),
         .testTarget(name: "TesseraTokenizersTests", dependencies: ["TesseraTokenizers", "TesseraTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TesseraModelsTests", dependencies: ["TesseraModels", "TesseraTestSupport"],

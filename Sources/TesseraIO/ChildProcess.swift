@@ -120,6 +120,9 @@ public final class ChildProcess: @unchecked Sendable {
             for fd in parentEnds { close(fd) }
             throw failure
         }
+        // The child gets its three streams and nothing else: a descriptor this process opened without close-on-exec
+        // (a collection's flock, say) would otherwise stay open, and locked, for as long as the child lives.
+        actions.closeInheritedDescriptors()
 
         var attributes = SpawnAttributes()
         defer { attributes.destroy() }
@@ -307,6 +310,23 @@ private struct FileActions {
     mutating func dup(_ fd: Int32, to target: Int32) { posix_spawn_file_actions_adddup2(&raw, fd, target) }
     mutating func open(_ target: Int32, _ path: String, _ flags: Int32) { posix_spawn_file_actions_addopen(&raw, target, path, flags, 0o644) }
     mutating func destroy() { posix_spawn_file_actions_destroy(&raw) }
+    /// Closes every descriptor from 3 up in the child (after the actions before it; Darwin: `POSIX_SPAWN_CLOEXEC_DEFAULT`).
+    mutating func closeInheritedDescriptors() {
+        #if os(Linux)
+        // glibc ≥ 2.34 has posix_spawn_file_actions_addclosefrom_np, which Swift's Glibc module does not import.
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+        if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&raw, 3)
+            return
+        }
+        // Older glibc: close each descriptor open now that would be inherited.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            guard let fd = Int32(name), fd > 2 else { continue }
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 && flags & FD_CLOEXEC == 0 { posix_spawn_file_actions_addclose(&raw, fd) }
+        }
+        #endif
+    }
     mutating func withPointer<R>(_ body: (UnsafePointer<posix_spawn_file_actions_t>) -> R) -> R {
         withUnsafePointer(to: &raw) { body($0) }
     }
@@ -329,7 +349,11 @@ private struct SpawnAttributes {
         sigemptyset(&defaults)
         sigaddset(&defaults, SIGPIPE)
         posix_spawnattr_setsigdefault(&raw, &defaults)
+        #if os(Linux)
         posix_spawnattr_setflags(&raw, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        #else
+        posix_spawnattr_setflags(&raw, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_CLOEXEC_DEFAULT))
+        #endif
     }
     mutating func destroy() { posix_spawnattr_destroy(&raw) }
     mutating func withPointer<R>(_ body: (UnsafePointer<posix_spawnattr_t>) -> R) -> R {

@@ -24,7 +24,11 @@ import TesseraTestSupport
         return path
     }
 
-    @Test func aKilledRunResumesAndARerunIsFree() throws {
+    @Test func aKilledRunResumesAndARerunIsFree() async throws {
+        try await onOwnThread { try self.killedRunResumesAndARerunIsFree() }
+    }
+
+    func killedRunResumesAndARerunIsFree() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         guard let model = TestModelLocator.folder else { Issue.record(Comment(rawValue: TestModelLocator.missingMessage)); return }
         let server: LlamaServer

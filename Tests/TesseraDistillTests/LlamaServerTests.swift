@@ -9,7 +9,7 @@ import TesseraTestSupport
 @Suite(.serialized) struct LlamaServerTests {
     func withServer(_ body: (LLMClient, LlamaServer) async throws -> Void) async throws {
         let server: LlamaServer
-        do { server = try LlamaServer(logitsAll: true) } catch {
+        do { server = try await onOwnThread { try LlamaServer(logitsAll: true) } } catch {
             Issue.record("\(error)")
             return
         }

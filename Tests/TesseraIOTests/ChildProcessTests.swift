@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TesseraIO
+import TesseraTestSupport
 
 /// Children started with posix_spawn: output captured in full (past a pipe's 64 KiB), stdin fed, exit codes and signals
 /// told apart, a deadline that kills, many children at once from many threads.
@@ -43,21 +44,34 @@ import Testing
         #expect(throws: IOError.self) { try ChildProcess(folder + "/missing", []) }
     }
 
-    @Test func manyChildrenFromManyThreadsAllEnd() async throws {
+    @Test func manyChildrenFromManyThreadsAllEnd() throws {
         // Foundation's Process.waitUntilExit() could wait forever under this kind of load; every child here must end.
-        let ends = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for i in 0..<8 {
-                group.addTask {
-                    var ok = true
-                    for j in 0..<25 {
-                        let r = try ChildProcess.run("/bin/sh", ["-c", "echo \(i)-\(j)"], timeout: 60)
-                        ok = ok && r.exit.succeeded && String(decoding: r.stdout, as: UTF8.self) == "\(i)-\(j)\n"
-                    }
-                    return ok
+        // Plain threads, not tasks: blocking work would hold the concurrency pool that other suites need.
+        let ends = LockedValue<[Bool]>([])
+        let done = DispatchGroup()
+        for i in 0..<8 {
+            done.enter()
+            Thread {
+                defer { done.leave() }
+                var ok = true
+                for j in 0..<25 {
+                    let r = try? ChildProcess.run("/bin/sh", ["-c", "echo \(i)-\(j)"], timeout: 60)
+                    ok = ok && r?.exit.succeeded == true && String(decoding: r?.stdout ?? Data(), as: UTF8.self) == "\(i)-\(j)\n"
                 }
-            }
-            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+                ends.append(ok)
+            }.start()
         }
-        #expect(ends.count == 8 && ends.allSatisfy { $0 })
+        #expect(done.wait(timeout: .now() + 600) == .success)
+        #expect(ends.value.count == 8 && ends.value.allSatisfy { $0 })
+    }
+
+    @Test func childrenDoNotInheritThisProcesssDescriptors() throws {
+        // A descriptor opened here without close-on-exec (as a collection's lock file) must not reach the child.
+        let path = NSTemporaryDirectory() + "tessera-child-fd-\(UUID().uuidString)"
+        let fd = open(path, O_RDWR | O_CREAT, 0o644)
+        #expect(fd >= 3)
+        defer { close(fd); unlink(path) }
+        let r = try ChildProcess.run("/bin/sh", ["-c", "[ -e /proc/self/fd/\(fd) ] && echo open || echo closed"], timeout: 60)
+        #expect(String(decoding: r.stdout, as: UTF8.self) == "closed\n")
     }
 }

@@ -33,7 +33,9 @@ import TesseraTestSupport
         quiet.logLevel = .critical
         let app = try api(adjust).application(logger: quiet) { port.set($0) }
         let server = Task { try await app.runService(gracefulShutdownSignals: []) }
-        let deadline = ContinuousClock.now + .seconds(60)
+        // Generous: the server's start-up callback needs a thread of the concurrency pool, which other suites' blocking
+        // work can hold for minutes on two cores (as the scripted LLM server's wait).
+        let deadline = ContinuousClock.now + .seconds(900)
         while port.value == 0 {
             guard ContinuousClock.now < deadline else { server.cancel(); throw CancellationError() }
             try await Task.sleep(for: .milliseconds(10))
