@@ -88,37 +88,33 @@ public final class ChildProcess: @unchecked Sendable {
         var parentEnds: [Int32] = []      // read or write ends this process keeps
         var childEnds: [Int32] = []       // ends the child gets, closed here once it is spawned
         defer { for fd in childEnds { close(fd) } }
-        var failure: IOError?
-
-        var inputWriter: Int32 = -1
-        if stdin != nil {
-            let (read, write) = try Self.makePipe()
-            childEnds.append(read)
-            parentEnds.append(write)
-            inputWriter = write
-            actions.dup(read, to: 0)
-        } else {
-            actions.open(0, "/dev/null", O_RDONLY)
-        }
-        var outputReader: Int32 = -1, errorReader: Int32 = -1
-        for (target, stream) in [(Int32(1), stdout), (Int32(2), stderr)] {
-            switch stream {
-            case .null: actions.open(target, "/dev/null", O_WRONLY)
-            case .inherit: break
-            case .file(let path): actions.open(target, path, O_WRONLY | O_CREAT | O_APPEND)
-            case .capture, .pipe:
-                do {
+        var inputWriter: Int32 = -1, outputReader: Int32 = -1, errorReader: Int32 = -1
+        do {
+            if stdin != nil {
+                let (read, write) = try Self.makePipe()
+                childEnds.append(read)
+                parentEnds.append(write)
+                inputWriter = write
+                actions.dup(read, to: 0)
+            } else {
+                actions.open(0, "/dev/null", O_RDONLY)
+            }
+            for (target, stream) in [(Int32(1), stdout), (Int32(2), stderr)] {
+                switch stream {
+                case .null: actions.open(target, "/dev/null", O_WRONLY)
+                case .inherit: break
+                case .file(let path): actions.open(target, path, O_WRONLY | O_CREAT | O_APPEND)
+                case .capture, .pipe:
                     let (read, write) = try Self.makePipe()
                     childEnds.append(write)
                     parentEnds.append(read)
                     if target == 1 { outputReader = read } else { errorReader = read }
                     actions.dup(write, to: target)
-                } catch let error as IOError { failure = error }
+                }
             }
-        }
-        if let failure {
+        } catch {
             for fd in parentEnds { close(fd) }
-            throw failure
+            throw error
         }
         // The child gets its three streams and nothing else: a descriptor this process opened without close-on-exec
         // (a collection's flock, say) would otherwise stay open, and locked, for as long as the child lives.

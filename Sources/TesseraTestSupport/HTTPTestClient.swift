@@ -23,8 +23,6 @@ public enum HTTPTestClient {
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    private final class Slot: @unchecked Sendable { var response: Response? }
-
     /// Sends one request and waits for the answer (blocking the calling thread).
     public static func send(_ method: String, port: Int, _ path: String, body: [UInt8]? = nil, headers: [String: String] = [:],
                             timeout: TimeInterval = 60) -> Response? {
@@ -35,19 +33,19 @@ public enum HTTPTestClient {
         request.timeoutInterval = timeout
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let done = DispatchSemaphore(value: 0)
-        let slot = Slot()
+        let slot = LockedValue<Response?>(nil)
         URLSession.shared.dataTask(with: request) { data, response, _ in
             if let http = response as? HTTPURLResponse {
                 var fields: [String: String] = [:]
                 for (name, value) in http.allHeaderFields {
                     if let name = name as? String, let value = value as? String { fields[name.lowercased()] = value }
                 }
-                slot.response = Response(status: http.statusCode, body: [UInt8](data ?? Data()), headers: fields)
+                slot.set(Response(status: http.statusCode, body: [UInt8](data ?? Data()), headers: fields))
             }
             done.signal()
         }.resume()
         done.wait()
-        return slot.response
+        return slot.value
     }
 
     /// Sends text.

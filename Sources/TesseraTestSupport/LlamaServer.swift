@@ -81,17 +81,7 @@ public final class LlamaServer: @unchecked Sendable {
 
     /// Whether GET /v1/models answers 200.
     static func answers(port: Int) -> Bool {
-        guard let url = URL(string: "http://127.0.0.1:\(port)/v1/models") else { return false }
-        let done = DispatchSemaphore(value: 0)
-        let ok = LockedValue(false)
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 2
-        URLSession.shared.dataTask(with: request) { _, response, _ in
-            if (response as? HTTPURLResponse)?.statusCode == 200 { ok.set(true) }
-            done.signal()
-        }.resume()
-        _ = done.wait(timeout: .now() + 3)
-        return ok.value
+        HTTPTestClient.send("GET", port: port, "/v1/models", timeout: 2)?.status == 200
     }
 
     /// A port nothing listens on now (bound to 0, read, closed).

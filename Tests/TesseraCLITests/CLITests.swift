@@ -28,9 +28,9 @@ enum CLI {
 
     /// A child's result as the tests read it: the shell's status (128 + a signal's number), and a note on stderr when
     /// the deadline killed it.
-    static func result(_ r: ChildProcess.Result, timeout: Double?) -> Result {
+    static func result(_ r: ChildProcess.Result, timeout: Double) -> Result {
         var stderr = String(decoding: r.stderr, as: UTF8.self)
-        if r.timedOut { stderr += "\n[test harness: killed after \(timeout ?? 0) s]" }
+        if r.timedOut { stderr += "\n[test harness: killed after \(timeout) s]" }
         return Result(status: r.exit.shellStatus, stdout: String(decoding: r.stdout, as: UTF8.self), stderr: stderr)
     }
 
@@ -40,7 +40,8 @@ enum CLI {
     /// with EFBIG instead, as it would on a full disk.
     static func runWithFileSizeLimit(_ fileSizeLimit: Int, ignoreSignal: Bool, _ arguments: [String]) throws -> Result {
         let arguments = [ignoreSignal ? "--ignore-signal=XFSZ" : "--default-signal=XFSZ", "prlimit", "--fsize=\(fileSizeLimit)", binary] + arguments
-        return try result(ChildProcess.run("/usr/bin/env", arguments, timeout: 900), timeout: 900)
+        let timeout = 900.0
+        return try result(ChildProcess.run("/usr/bin/env", arguments, timeout: timeout), timeout: timeout)
     }
 
     static func requireModel() throws -> String {

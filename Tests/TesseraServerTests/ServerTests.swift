@@ -43,9 +43,7 @@ import TesseraTestSupport
         let client = Client(port: port.value)
         // The client blocks on each request: on a thread of its own, not one of the concurrency pool's (2 on 2 cores),
         // which the server's handlers need.
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            Thread { continuation.resume(with: Result { try body(client) }) }.start()
-        }
+        try await onOwnThread { try body(client) }
         server.cancel()
         #expect(await awaitEnd(of: server, within: 60), "the server did not stop within 60 s of its cancellation")
     }

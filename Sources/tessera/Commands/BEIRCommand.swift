@@ -59,11 +59,10 @@ struct BEIRCommand: ParsableCommand {
     @OptionGroup var search: SearchArguments
 
     func validate() throws {
-        let m = mode
-        try search.check(mode: m, buildsIndexes: true)
-        let modes = m == .hybrid ? try [search.hybridModes().0, search.hybridModes().1] : [m]
+        try search.check(mode: mode, buildsIndexes: true)
+        let modes = mode == .hybrid ? try [search.hybridModes().0, search.hybridModes().1] : [mode]
         if modes.contains(where: { $0 != .bm25 }) && model == nil { throw ValidationError("--model is required for --mode \(mode.rawValue)") }
-        if tokenRecall && m != .xtrExact { throw ValidationError("--token-recall needs --mode xtr-exact") }
+        if tokenRecall && mode != .xtrExact { throw ValidationError("--token-recall needs --mode xtr-exact") }
     }
 
     func run() throws {

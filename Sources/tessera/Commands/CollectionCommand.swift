@@ -122,13 +122,12 @@ struct CollectionCommand: ParsableCommand {
         var efSearch: Int?
 
         func run() throws {
-            let m = mode
-            guard m != .hybrid else { throw ValidationError("--mode hybrid is not served by collections yet") }
+            guard mode != .hybrid else { throw ValidationError("--mode hybrid is not served by collections yet") }
             let c = try location.open()
             var parameters = c.options.search.parameters
             parameters.nProbe = nProbe
             parameters.efSearch = efSearch
-            for hit in try c.search(query, mode: m, k: k, parameters: parameters) {
+            for hit in try c.search(query, mode: mode, k: k, parameters: parameters) {
                 print(String(decoding: JSONWriter.encode(document(CollectionDocument(id: hit.id, title: hit.title, text: hit.text), score: hit.score)),
                              as: UTF8.self))
             }
@@ -147,15 +146,14 @@ struct CollectionCommand: ParsableCommand {
         var mode: SearchMode = .xtr
 
         func run() throws {
-            let m = mode
-            guard m != .hybrid else { throw ValidationError("--mode hybrid is not served by collections yet") }
+            guard mode != .hybrid else { throw ValidationError("--mode hybrid is not served by collections yet") }
             let c = try location.open()
             let dataset = try BEIRDataset.load(folder: data, split: split)
             var run: Run = [:]
             var milliseconds: [Double] = []
             for id in dataset.judgedQueryIDs {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                let hits = try c.search(dataset.queries.text(of: id) ?? "", mode: m, k: 100)
+                let hits = try c.search(dataset.queries.text(of: id) ?? "", mode: mode, k: 100)
                 milliseconds.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
                 run[id] = hits.map { (docID: $0.id, score: Double($0.score)) }
             }
