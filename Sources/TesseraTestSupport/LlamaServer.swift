@@ -51,7 +51,7 @@ public final class LlamaServer: @unchecked Sendable {
             throw TestSupportError(Self.missingMessage)
         }
         port = try Self.freePort()
-        logPath = NSTemporaryDirectory() + "tessera-llama-\(port).log"
+        logPath = TestFolder.root + "/tessera-llama-\(port).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process = try ChildProcess(Self.python, ["-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1", "--port", String(port),
                                                  "--n_ctx", String(contextLength), "--n_threads", String(threads),

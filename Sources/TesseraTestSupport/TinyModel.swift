@@ -46,7 +46,7 @@ public enum TinyModel {
     /// seed gives the same model, so a test's outcome does not change from run to run).
     public static func make(breakShape: Bool = false, pooling: String = "pooling_mode_mean_tokens", omit: String? = nil,
                             seed: UInt64 = 20261125) -> String {
-        let dir = NSTemporaryDirectory() + "tessera-tiny-\(UUID().uuidString)"
+        let dir = TestFolder.path("tessera-tiny")
         try? FileManager.default.createDirectory(atPath: dir + "/1_Pooling", withIntermediateDirectories: true)
         let h = 8, inter = 16, v = vocab.count, p = 16
         var rng = SplitMix64(seed: seed)

@@ -17,7 +17,7 @@ public enum TinyTrainingModel {
     /// sentence-transformers `Dense` module (32 → 16, tanh) between pooling and normalisation, as the fixture script
     /// builds it: one SplitMix64 stream over `linear.weight` then `linear.bias`, weight 0.25x, bias 0.1x.
     public static func make(fixture: String, dense: Bool = false) throws -> String {
-        let dir = NSTemporaryDirectory() + "tessera-tiny-train-\(UUID().uuidString)"
+        let dir = TestFolder.path("tessera-tiny-train")
         try FileManager.default.copyItem(atPath: fixture, toPath: dir)
         let config = try BertConfig(contentsOf: dir + "/config.json")
         var rng = SplitMix64(seed: seed)

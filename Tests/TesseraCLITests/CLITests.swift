@@ -53,8 +53,7 @@ enum CLI {
     }
 
     static func folder() -> String {
-        let path = NSTemporaryDirectory() + "tessera-cli-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let path = TestFolder.make("tessera-cli")
         return path
     }
 }

@@ -6,7 +6,7 @@ import TesseraTestSupport
 /// `tessera distill` against a real llama-cpp-python server: a run SIGKILLed mid-way resumes with nothing written
 /// lost, a rerun is answered from the cache, and bad settings are clear errors.
 @Suite(.serialized) struct DistillCLITests {
-    let folder = NSTemporaryDirectory() + "tessera-distill-cli-\(UUID().uuidString)"
+    let folder = TestFolder.path("tessera-distill-cli")
 
     func corpus() throws -> String {
         let topics = ["Vaccines train memory B and T cells against a pathogen.", "Antibiotic overuse selects resistant bacteria.",

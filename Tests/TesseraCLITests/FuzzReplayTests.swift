@@ -20,7 +20,7 @@ import TesseraTestSupport
         let seeds = Self.corpus + "/" + target
         let files = try FileManager.default.contentsOfDirectory(atPath: seeds).sorted()
         #expect(!files.isEmpty)
-        let work = NSTemporaryDirectory() + "tessera-fuzz-replay-\(UUID().uuidString)"
+        let work = TestFolder.path("tessera-fuzz-replay")
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
         var rng = SplitMix64(seed: 20261202)

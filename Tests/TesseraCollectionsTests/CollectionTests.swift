@@ -7,7 +7,7 @@ import TesseraTestSupport
 
 /// A temporary folder for one collection, with the tiny model.
 struct Scratch {
-    let root = NSTemporaryDirectory() + "tessera-collection-\(UUID().uuidString)"
+    let root = TestFolder.path("tessera-collection")
     let model = TinyModel.make()
     var path: String { root + "/c" }
 

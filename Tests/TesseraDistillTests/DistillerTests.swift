@@ -10,7 +10,7 @@ import TesseraTestSupport
 /// failure, and the fallback to relevance classification alone.
 @Suite(.serialized) struct DistillerTests {
     static let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett", "kilo", "lima"]
-    let folder = NSTemporaryDirectory() + "tessera-distill-\(UUID().uuidString)"
+    let folder = TestFolder.path("tessera-distill")
 
     var corpus: [TextRecord] {
         Self.words.enumerated().map { i, word in

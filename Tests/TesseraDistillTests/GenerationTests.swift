@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TesseraIO
 @testable import TesseraDistill
+import TesseraTestSupport
 
 /// Reading what small models write, the query filters, the prompts, and the fusion of the two LLM rankings.
 @Suite struct GenerationTests {
@@ -51,7 +52,7 @@ import TesseraIO
 
     @Test func promptsFillAndLoadFromAFolder() throws {
         #expect(Prompts.fill("a {x} b {y} {z}", ["x": "1", "y": "{x}"]) == "a 1 b {x} {z}")
-        let folder = NSTemporaryDirectory() + "tessera-prompts-\(UUID().uuidString)"
+        let folder = TestFolder.path("tessera-prompts")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try Prompts.builtIn.write(to: folder)
         #expect(try Prompts(folder: folder) == Prompts.builtIn)

@@ -2,10 +2,11 @@ import Foundation
 import Testing
 import TesseraIO
 @testable import TesseraDistill
+import TesseraTestSupport
 
 /// The client against a server of the test's own that answers 429 / 500 / garbage / hangs / 400.
 @Suite(.serialized) struct LLMClientTests {
-    let folder = NSTemporaryDirectory() + "tessera-llm-\(UUID().uuidString)"
+    let folder = TestFolder.path("tessera-llm")
 
     func client(_ server: FakeLLMServer, _ adjust: (inout LLMConfiguration) -> Void = { _ in }) throws -> LLMClient {
         var configuration = LLMConfiguration(baseURL: server.url, model: "fake")

@@ -1,10 +1,10 @@
 import Foundation
 import TesseraEval
+import TesseraTestSupport
 
 /// A fresh temporary folder for one test.
 func temporaryFolder() -> String {
-    let path = NSTemporaryDirectory() + "tessera-eval-\(UUID().uuidString)"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    let path = TestFolder.make("tessera-eval")
     return path
 }
 

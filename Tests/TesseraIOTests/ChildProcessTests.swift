@@ -30,7 +30,7 @@ import TesseraTestSupport
     }
 
     @Test func environmentAndFilesAndErrors() throws {
-        let folder = NSTemporaryDirectory() + "tessera-child-\(UUID().uuidString)"
+        let folder = TestFolder.path("tessera-child")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let r = try ChildProcess.run("/bin/sh", ["-c", "printf %s \"$TESSERA_CHILD\""], environment: ["TESSERA_CHILD": "yes", "PATH": "/usr/bin:/bin"])
@@ -67,7 +67,7 @@ import TesseraTestSupport
 
     @Test func childrenDoNotInheritThisProcesssDescriptors() throws {
         // A descriptor opened here without close-on-exec (as a collection's lock file) must not reach the child.
-        let path = NSTemporaryDirectory() + "tessera-child-fd-\(UUID().uuidString)"
+        let path = TestFolder.path("tessera-child-fd")
         let fd = open(path, O_RDWR | O_CREAT, 0o644)
         #expect(fd >= 3)
         defer { close(fd); unlink(path) }

@@ -1,10 +1,10 @@
 import Foundation
 import Testing
 @testable import TesseraIO
+import TesseraTestSupport
 
 func temporaryFolder() -> String {
-    let path = NSTemporaryDirectory() + "tessera-test-\(UUID().uuidString)"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    let path = TestFolder.make("tessera-test")
     return path
 }
 

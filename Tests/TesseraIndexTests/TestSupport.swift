@@ -1,9 +1,9 @@
 import Foundation
+import TesseraTestSupport
 
-/// A fresh, empty folder under the system temporary folder.
+/// A fresh, empty folder under the test process's root (`TestFolder`).
 func makeTemporaryFolder() -> String {
-    let path = NSTemporaryDirectory() + "tessera-index-test-\(UUID().uuidString)"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    let path = TestFolder.make("tessera-index-test")
     return path
 }
 

@@ -76,7 +76,7 @@ import TesseraTestSupport
         let model = try EmbeddingModel(folder: dir)
         let texts = ["hello world", "a b s hello"]
         let before = try model.embedTokens(texts, normalize: false).vectors
-        let copy = NSTemporaryDirectory() + "tessera-written-\(UUID().uuidString)"
+        let copy = TestFolder.path("tessera-written")
         try FileManager.default.copyItem(atPath: dir, toPath: copy)
         let file = try SafeTensorsFile(path: dir + "/model.safetensors")
         let weights = try BertWeights(file: file, config: model.encoder.config)
@@ -90,7 +90,7 @@ import TesseraTestSupport
     }
 
     @Test func badEntriesAreRefusedAndNothingIsWritten() throws {
-        let path = NSTemporaryDirectory() + "tessera-bad-\(UUID().uuidString).safetensors"
+        let path = TestFolder.path("tessera-bad", suffix: ".safetensors")
         let m = Matrix(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
         expectModelError("duplicate tensor name a") {
             try SafeTensorsWriter.write([.init(name: "a", matrix: m), .init(name: "a", matrix: m)], to: path)

@@ -86,7 +86,7 @@ import TesseraTestSupport
         let dir = TinyModel.make()
         #expect(try ModelStore.resolve(dir) == dir)
         expectModelError("tessera models fetch all-MiniLM-L6-v2") {
-            setenv("TESSERA_HOME", NSTemporaryDirectory() + "tessera-empty-\(UUID().uuidString)", 1)
+            setenv("TESSERA_HOME", TestFolder.path("tessera-empty"), 1)
             defer { unsetenv("TESSERA_HOME") }
             _ = try ModelStore.resolve("all-MiniLM-L6-v2")
         }

@@ -40,7 +40,7 @@ import TesseraTestSupport
     /// The folder PyLate saved for each case (MiniLM + its files + the formula projection), rebuilt here.
     static func folder(_ files: [String: String], outputs: Int) throws -> String {
         let source = try #require(TestModelLocator.folder, Comment(rawValue: TestModelLocator.missingMessage))
-        let dir = NSTemporaryDirectory() + "tessera-pylate-\(UUID().uuidString)"
+        let dir = TestFolder.path("tessera-pylate")
         let fm = FileManager.default
         try fm.createDirectory(atPath: dir + "/1_Dense", withIntermediateDirectories: true)
         for name in ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"]

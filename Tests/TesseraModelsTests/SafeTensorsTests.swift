@@ -5,8 +5,7 @@ import TesseraTestSupport
 @testable import TesseraModels
 
 func writeTemp(_ bytes: [UInt8], name: String = "m.safetensors") -> String {
-    let dir = NSTemporaryDirectory() + "tessera-st-\(UUID().uuidString)"
-    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let dir = TestFolder.make("tessera-st")
     let path = dir + "/" + name
     _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     return path

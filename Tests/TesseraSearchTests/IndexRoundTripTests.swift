@@ -14,8 +14,7 @@ enum TinyCorpus {
     ]
 
     static func write(_ docs: [(String, String, String)] = documents) -> String {
-        let dir = NSTemporaryDirectory() + "tessera-corpus-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = TestFolder.make("tessera-corpus")
         let lines = docs.map { "{\"_id\": \"\($0.0)\", \"title\": \"\($0.1)\", \"text\": \"\($0.2)\"}" }
         _ = FileManager.default.createFile(atPath: dir + "/corpus.jsonl", contents: Data((lines.joined(separator: "\n") + "\n").utf8))
         return dir

@@ -20,7 +20,7 @@ struct WARPFixture {
     let saliences: [Float]?
 
     init(documents: Int = 25, prune: Double = 1, bits: Int = 4, centroids: Int? = nil, learnedSaliences: Bool = false) throws {
-        root = NSTemporaryDirectory() + "tessera-warp-test-\(UUID().uuidString)"
+        root = TestFolder.path("tessera-warp-test")
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         var rng = SplitMix64(seed: 42)
         func uniform() -> Float { Float(rng.next() >> 40) / Float(1 << 24) * 2 - 1 }

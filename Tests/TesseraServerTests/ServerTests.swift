@@ -8,7 +8,7 @@ import TesseraTestSupport
 
 /// The HTTP API on a loopback port of this process: routes, answers and errors.
 @Suite struct ServerTests {
-    let data = NSTemporaryDirectory() + "tessera-server-\(UUID().uuidString)"
+    let data = TestFolder.path("tessera-server")
     let model = TinyModel.make()
 
     func api(_ adjust: (inout ServerConfiguration) -> Void = { _ in }) throws -> TesseraAPI {

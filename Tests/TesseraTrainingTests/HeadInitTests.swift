@@ -3,6 +3,7 @@ import Testing
 import TesseraKernels
 import TesseraModels
 import TesseraTraining
+import TesseraTestSupport
 
 /// `--head-init pca`: a new token head that starts from the encoder's own geometry.
 @Suite struct HeadInitTests {
@@ -56,7 +57,7 @@ import TesseraTraining
         c.tokenDimension = 32
         c.learningRate = 0
         c.steps = 1
-        let out = NSTemporaryDirectory() + "tessera-pca-\(UUID().uuidString)"
+        let out = TestFolder.path("tessera-pca")
         _ = try MultiVectorFolderTests.train(c, out: out)
         let texts = ["the sun makes light", "water is cold and clear"]
         let rotated = try EmbeddingModel(folder: out).embedTokens(texts, options: EmbedOptions(threads: 1))

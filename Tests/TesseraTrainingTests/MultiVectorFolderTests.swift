@@ -28,7 +28,7 @@ import TesseraTraining
     }
 
     @Test(arguments: ["xtr", "colbert"]) func theTrainedFolderHasAPyLateTokenHeadThatTokenVectorsUse(_ loss: String) throws {
-        let out = NSTemporaryDirectory() + "tessera-mv-\(UUID().uuidString)"
+        let out = TestFolder.path("tessera-mv")
         let summary = try Self.train(Self.configuration(loss), out: out)
         #expect(summary.steps == 6)
         #expect(summary.losses.last! < summary.losses.first!, "\(summary.losses)")
@@ -79,7 +79,7 @@ import TesseraTraining
         #expect(try model.identity() != plain.identity())
 
         // Resume from the first epoch's checkpoint: the same bits, head included.
-        let resumed = NSTemporaryDirectory() + "tessera-mv-\(UUID().uuidString)"
+        let resumed = TestFolder.path("tessera-mv")
         _ = try Self.train(Self.configuration(loss), out: resumed)
         try fm.removeItem(atPath: resumed + "/checkpoint-6")
         try fm.removeItem(atPath: resumed + "/1_Dense/model.safetensors")
@@ -91,7 +91,7 @@ import TesseraTraining
         // Training the trained folder again keeps its head (no second projection) and its layout.
         var again = Self.configuration(loss)
         again.tokenDimension = nil
-        let third = NSTemporaryDirectory() + "tessera-mv-\(UUID().uuidString)"
+        let third = TestFolder.path("tessera-mv")
         _ = try TrainingRun(model: out, data: TrainedFolderTests.fixtures + "/tiny_train.jsonl", output: third, configuration: again,
                             threads: 2).run()
         #expect(try EmbeddingModel(folder: third).tokenHeads.count == 1)
@@ -106,7 +106,7 @@ import TesseraTraining
     /// Fixtures/pylate_load_vectors.json (Scripts/make_pylate_load_fixture.py): PyLate loads the folder `tessera train
     /// --loss xtr` writes with the settings of ``configuration(_:)`` and encodes these token vectors.
     @Test func pyLateEncodesTheTrainedFolderAsTesseraDoes() throws {
-        let out = NSTemporaryDirectory() + "tessera-mv-pylate-\(UUID().uuidString)"
+        let out = TestFolder.path("tessera-mv-pylate")
         _ = try Self.train(Self.configuration("xtr"), out: out)
         let json = try JSONValue.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: TrainedFolderTests.fixtures + "/pylate_load_vectors.json"))))
         let texts = (json.objectValue?["texts"]?.arrayValue ?? []).compactMap(\.stringValue)
@@ -135,7 +135,7 @@ import TesseraTraining
         c.kTrain = nil
         c.alphaDocument = 0.5
         c.epsilon = 0.05
-        let out = NSTemporaryDirectory() + "tessera-aligner-\(UUID().uuidString)"
+        let out = TestFolder.path("tessera-aligner")
         let summary = try Self.train(c, out: out)
         #expect(summary.losses.allSatisfy { $0.isFinite })
         let model = try EmbeddingModel(folder: out)
@@ -157,7 +157,7 @@ import TesseraTraining
         }
         #expect(try model.embedTokens(inputs: inputs).saliences == nil)
         // The fingerprint covers the heads.
-        let other = NSTemporaryDirectory() + "tessera-aligner-\(UUID().uuidString)"
+        let other = TestFolder.path("tessera-aligner")
         try FileManager.default.copyItem(atPath: out, toPath: other)
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: other + "/2_Salience/model.safetensors")))
         bytes[bytes.count - 1] ^= 0x40
@@ -165,7 +165,7 @@ import TesseraTraining
         #expect(try ModelFingerprint.compute(folder: other) != ModelFingerprint.compute(folder: out))
 
         // Resume from the first epoch's checkpoint: the same bits, salience heads included.
-        let resumed = NSTemporaryDirectory() + "tessera-aligner-\(UUID().uuidString)"
+        let resumed = TestFolder.path("tessera-aligner")
         _ = try Self.train(c, out: resumed)
         try FileManager.default.removeItem(atPath: resumed + "/checkpoint-6")
         let second = try Self.train(c, out: resumed, resume: true)
@@ -177,7 +177,7 @@ import TesseraTraining
         var again = TrainingConfiguration(loss: "aligner")
         again.batchSize = 8
         again.steps = 1
-        let third = NSTemporaryDirectory() + "tessera-aligner-\(UUID().uuidString)"
+        let third = TestFolder.path("tessera-aligner")
         _ = try TrainingRun(model: out, data: TrainedFolderTests.fixtures + "/tiny_train.jsonl", output: third, configuration: again, threads: 2).run()
         #expect(try EmbeddingModel(folder: third).salienceHeads?.alphaDocument == 0.5)
         var bad = c
@@ -186,7 +186,7 @@ import TesseraTraining
     }
 
     @Test func markersAndExpansionAreReadAndTokenVectorsNeedARole() throws {
-        let dir = NSTemporaryDirectory() + "tessera-markers-\(UUID().uuidString)"
+        let dir = TestFolder.path("tessera-markers")
         try FileManager.default.copyItem(atPath: try TrainingCase.tinyModel(), toPath: dir)
         try #"{"query_prefix": "[unused0]", "document_prefix": "[unused1]", "query_length": 32}"#
             .write(toFile: dir + "/config_sentence_transformers.json", atomically: true, encoding: .utf8)

@@ -3,6 +3,7 @@ import Testing
 import TesseraIO
 import TesseraModels
 import TesseraTraining
+import TesseraTestSupport
 
 /// A folder `TrainingRun` writes loads in sentence-transformers and encodes to the same vectors as in Tessera
 /// (Fixtures/st_load_vectors.json, made by Scripts/make_st_load_fixture.py with the same training settings).
@@ -19,7 +20,7 @@ import TesseraTraining
         return c
     }
 
-    static func train(_ c: TrainingConfiguration = configuration(), out: String = NSTemporaryDirectory() + "tessera-train-\(UUID().uuidString)") throws -> (String, TrainingSummary) {
+    static func train(_ c: TrainingConfiguration = configuration(), out: String = TestFolder.path("tessera-train")) throws -> (String, TrainingSummary) {
         let run = try TrainingRun(model: TrainingCase.tinyModel(), data: fixtures + "/tiny_train.jsonl", output: out,
                                   configuration: c, threads: 2)
         return (out, try run.run())
@@ -61,7 +62,7 @@ import TesseraTraining
             try TrainingRun(model: source, data: Self.fixtures + "/tiny_train.jsonl", output: out, configuration: c, threads: 2)
                 .run(resume: resume)
         }
-        let out = NSTemporaryDirectory() + "tessera-train-dense-\(UUID().uuidString)"
+        let out = TestFolder.path("tessera-train-dense")
         let summary = try train(out)
         #expect(summary.steps == 6)
         let fm = FileManager.default
@@ -77,7 +78,7 @@ import TesseraTraining
         #expect(try SafeTensorsFile(path: out + "/model.safetensors").tensors.keys.allSatisfy { !$0.contains("linear") })
 
         // Resume from the first epoch's checkpoint: the same bits, head included.
-        let resumed = NSTemporaryDirectory() + "tessera-train-dense-\(UUID().uuidString)"
+        let resumed = TestFolder.path("tessera-train-dense")
         _ = try train(resumed)
         try fm.removeItem(atPath: resumed + "/checkpoint-6")
         try fm.removeItem(atPath: resumed + "/2_Dense/model.safetensors")
@@ -102,18 +103,18 @@ import TesseraTraining
         var c = Self.configuration()
         c.shuffle = false
         let run = try TrainingRun(model: TrainingCase.tinyModel(), data: Self.fixtures + "/tiny_train.jsonl",
-                                  output: NSTemporaryDirectory() + "tessera-ns-\(UUID().uuidString)", configuration: c, threads: 1)
+                                  output: TestFolder.path("tessera-ns"), configuration: c, threads: 1)
         #expect(run.batchIndices(step: 0) == Array(0..<8))
         #expect(run.batchIndices(step: 4) == Array(8..<16))
         let shuffled = try TrainingRun(model: TrainingCase.tinyModel(), data: Self.fixtures + "/tiny_train.jsonl",
-                                       output: NSTemporaryDirectory() + "tessera-sh-\(UUID().uuidString)", configuration: Self.configuration(), threads: 1)
+                                       output: TestFolder.path("tessera-sh"), configuration: Self.configuration(), threads: 1)
         #expect(Set((0..<3).flatMap { shuffled.batchIndices(step: $0) }) == Set(0..<24))
         #expect(shuffled.batchIndices(step: 0) != Array(0..<8))
     }
 
     @Test func resumeContinuesBitExactlyAndIgnoresUnfinishedCheckpoints() throws {
         let (full, _) = try Self.train()
-        let out = NSTemporaryDirectory() + "tessera-resume-\(UUID().uuidString)"
+        let out = TestFolder.path("tessera-resume")
         var c = Self.configuration()
         c.steps = 9
         _ = try Self.train(c, out: out)
@@ -144,7 +145,7 @@ import TesseraTraining
                                     configuration: Self.configuration(), threads: 2)
         expectTrainingError("already holds checkpoints") { _ = try again.run() }
         let empty = try TrainingRun(model: TrainingCase.tinyModel(), data: Self.fixtures + "/tiny_train.jsonl",
-                                    output: NSTemporaryDirectory() + "tessera-none-\(UUID().uuidString)", configuration: Self.configuration(), threads: 2)
+                                    output: TestFolder.path("tessera-none"), configuration: Self.configuration(), threads: 2)
         expectTrainingError("no checkpoint") { _ = try empty.run(resume: true) }
     }
 
@@ -154,7 +155,7 @@ import TesseraTraining
         c.warmupSteps = 0
         c.checkpointEvery = 1
         c.maxGradNorm = 1e30
-        let out = NSTemporaryDirectory() + "tessera-nan-\(UUID().uuidString)"
+        let out = TestFolder.path("tessera-nan")
         let run = try TrainingRun(model: TrainingCase.tinyModel(), data: Self.fixtures + "/tiny_train.jsonl", output: out,
                                   configuration: c, threads: 2)
         expectTrainingError("not finite") { _ = try run.run() }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TesseraTraining
+import TesseraTestSupport
 
 @Suite struct TrainingDataTests {
     func parse(_ line: String) throws -> TrainingExample { try TrainingData.parse(Array(line.utf8), line: 7, source: "t.jsonl") }
@@ -32,7 +33,7 @@ import TesseraTraining
 
     @Test func badRunsAreRefusedBeforeTraining() throws {
         let fixtures = Bundle.module.resourcePath! + "/Fixtures"
-        let dir = NSTemporaryDirectory() + "tessera-baddata-\(UUID().uuidString)"
+        let dir = TestFolder.path("tessera-baddata")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try "{\"query\": \"the sun\", \"positive\": \"the sun heat\"}\n".write(toFile: dir + "/one.jsonl", atomically: true, encoding: .utf8)
         let out = dir + "/out"

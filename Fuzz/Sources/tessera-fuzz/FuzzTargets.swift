@@ -74,10 +74,11 @@ enum FuzzTargets {
         if status != 200 && !(400..<500).contains(status) { violated("\(kind) decoding answered \(status)") }
     }
 
-    /// A private scratch folder (the safetensors target needs a file to map).
+    /// A private scratch folder (the safetensors target needs a file to map), removed when the process exits.
     static let scratch: String = {
         let folder = NSTemporaryDirectory() + "tessera-fuzz-\(getpid())"
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: FuzzTargets.scratch) }
         return folder
     }()
 }

@@ -54,13 +54,21 @@ public final class Distiller: Sendable {
     }
 
     /// The settings that a resumed run must share (the log header, and the `settings` of OUT.meta.json).
-    public var settings: JSONValue {
+    public var settings: JSONValue { Self.wrap(settingEntries) }
+
+    /// `{"distill": {entries}}`, the shape of the settings and of the log header.
+    private static func wrap(_ entries: [(String, JSONValue)]) -> JSONValue {
+        .object(JSONObject([("distill", .object(JSONObject(entries)))]))
+    }
+
+    /// The entries of `settings`, in order.
+    private var settingEntries: [(String, JSONValue)] {
         let p = prompts
         let promptText = [p.generationSystem, p.generation, p.relevance, p.queryLikelihood]
             + p.examples.flatMap { [$0.family, $0.passage, $0.task, $0.query] }
         let promptHash = Array(promptText.joined(separator: "\u{1F}").utf8).withUnsafeBytes { SHA256.hex(of: $0) }
         let o = options
-        return .object(JSONObject([("distill", .object(JSONObject([
+        return [
             ("corpus", .string(corpusName)), ("corpus_size", .number(Double(corpus.count))),
             ("llm_url", .string(client.configuration.baseURL)), ("llm_model", .string(client.configuration.model)),
             ("sample", .number(Double(o.sample))), ("seed", .string(String(o.seed))), ("neighbours", .number(Double(o.neighbours))),
@@ -68,7 +76,7 @@ public final class Distiller: Sendable {
             ("max_passage_chars", .number(Double(o.maximumPassageCharacters))), ("include_seed", .bool(o.includeSeed)),
             ("generation_temperature", .number(o.generationTemperature)), ("generation_max_tokens", .number(Double(o.generationMaximumTokens))),
             ("prompts_sha256", .string(promptHash)),
-        ])))]))
+        ]
     }
 
     /// Finds what the server can score: QL needs prompt log-probabilities (and their alignment, checked against the
@@ -107,13 +115,8 @@ public final class Distiller: Sendable {
         let started = Date()
         let (scoring, alignment, scoringNote) = try await probeScoring()
         if let scoringNote { note(scoringNote) }
-        var header = settings
-        if case .object(var o) = header, case .object(var d)? = o["distill"] {
-            d.entries.append(("scoring", .string(scoring.rawValue)))
-            d.entries.append(("echo_alignment", .string(alignment.rawValue)))
-            o.entries = [("distill", .object(d))]
-            header = .object(o)
-        }
+        // The log header: the settings plus what the probe found, so that a resumed run scores as the first did.
+        let header = Self.wrap(settingEntries + [("scoring", .string(scoring.rawValue)), ("echo_alignment", .string(alignment.rawValue))])
         let log = try DistillLog(path: output + ".partial", header: header, resume: resume)
         let positions = sampledPositions
         guard log.lines.count <= positions.count else {
