@@ -52,6 +52,27 @@ func expectError(_ fragment: String, sourceLocation: SourceLocation = #_sourceLo
         #expect(Array(try folder.strings("texts")) == TinyCorpus.documents.map(\.2))
     }
 
+    /// A segment of a collection opens each index once and derives its exact-dense and aligner searchers from the
+    /// opened ones; they must answer as searchers opened on their own do.
+    @Test func derivedSearchersAnswerAsSeparatelyOpenedOnes() throws {
+        let model = try EmbeddingModel(folder: TinyModel.make())
+        let dir = TinyCorpus.write()
+        _ = try IndexBuilder.buildDense(model: model, corpus: dir + "/corpus.jsonl", destination: dir + "/dense", options: IndexBuildOptions())
+        _ = try IndexBuilder.buildWARP(model: model, corpus: dir + "/corpus.jsonl", destination: dir + "/warp", options: IndexBuildOptions())
+        let graph = try DenseSearcher(path: dir + "/dense", model: model, options: SearchOptions())
+        #expect(graph.usesGraph && !graph.exactSearcher.usesGraph)
+        let exact = try DenseSearcher(path: dir + "/dense", model: model, options: SearchOptions(), exact: true)
+        let xtr = try WARPSearcher(path: dir + "/warp", model: model, mode: .xtr, parameters: WARPSearchParameters())
+        let aligner = try WARPSearcher(path: dir + "/warp", model: model, mode: .aligner, parameters: WARPSearchParameters())
+        let derived = try xtr.searching(in: .aligner)
+        #expect(derived.mode == .aligner && derived.index === xtr.index)
+        for query in ["hello world", "a b", "world hellos b"] {
+            #expect(try graph.exactSearcher.search(query, topK: 5) == exact.search(query, topK: 5))
+            #expect(try derived.search(query, topK: 5) == aligner.search(query, topK: 5))
+        }
+        expectError("does not read a compressed token index") { _ = try xtr.searching(in: .colbert) }
+    }
+
     @Test func tokenIndexServesAllMultiVectorModes() throws {
         let model = try EmbeddingModel(folder: TinyModel.make())
         let dir = TinyCorpus.write()

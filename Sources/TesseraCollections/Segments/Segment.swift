@@ -73,13 +73,14 @@ final class Segment: @unchecked Sendable {
             case .dense, .tokens:
                 guard let model else { throw CollectionError(.invalidInput, "the \(index.rawValue) index needs the collection's model") }
                 if index == .dense {
-                    searchers[.dense] = try DenseSearcher(path: folder, model: model, options: options.search)
-                    searchers[.denseExact] = try DenseSearcher(path: folder, model: model, options: options.search, exact: true, verifyChecksums: false)
+                    let dense = try DenseSearcher(path: folder, model: model, options: options.search)
+                    searchers[.dense] = dense
+                    searchers[.denseExact] = dense.exactSearcher
                 } else {
                     let parameters = WARPSearchParameters(options: options.search)
                     let xtr = try WARPSearcher(path: folder, model: model, mode: .xtr, parameters: parameters)
                     searchers[.xtr] = xtr
-                    searchers[.aligner] = try WARPSearcher(path: folder, model: model, mode: .aligner, parameters: parameters, verifyChecksums: false)
+                    searchers[.aligner] = try xtr.searching(in: .aligner)
                     tokens = xtr.index
                 }
             }

@@ -36,6 +36,20 @@ public final class DenseSearcher: Searcher {
         defaultParameters = options.parameters
     }
 
+    /// The same opened index searched exactly, without its graph: nothing is read or verified again.
+    public var exactSearcher: DenseSearcher { graph == nil ? self : DenseSearcher(exactOf: self) }
+
+    private init(exactOf other: DenseSearcher) {
+        folder = other.folder
+        model = other.model
+        documentIDs = other.documentIDs
+        retriever = other.retriever
+        vectors = other.vectors
+        queryMaxLength = other.queryMaxLength
+        graph = nil
+        defaultParameters = other.defaultParameters
+    }
+
     /// Whether queries go through the HNSW graph.
     public var usesGraph: Bool { graph != nil }
 

@@ -38,6 +38,24 @@ public final class WARPSearcher: Searcher {
                              skipPunctuation: p["skip_punctuation"]?.boolValue ?? false)
     }
 
+    /// The same opened index searched in `mode` (.xtr or .aligner): nothing is read or verified again.
+    public func searching(in mode: SearchMode) throws -> WARPSearcher {
+        guard mode == .xtr || mode == .aligner else {
+            throw IndexError(.invalidArgument, "mode \(mode) does not read a compressed token index (use xtr or aligner)")
+        }
+        return WARPSearcher(sharing: self, mode: mode)
+    }
+
+    private init(sharing other: WARPSearcher, mode: SearchMode) {
+        index = other.index
+        engine = other.engine
+        model = other.model
+        self.mode = mode
+        parameters = other.parameters
+        documentIDs = other.documentIDs
+        filter = other.filter
+    }
+
     public var documentIDsChecksum: String { index.folder.documentIDsChecksum }
 
     public func prepare(_ text: String) throws -> PreparedQuery {
