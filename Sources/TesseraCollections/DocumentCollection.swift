@@ -94,7 +94,7 @@ public final class DocumentCollection: @unchecked Sendable {
         let statePath = path + "/" + CollectionState.fileName
         state = try CollectionState.decode(try DurableFile.read(statePath), path: statePath)
         Self.removeUnlistedSegments(path + "/" + Self.segmentsFolder, keeping: Set(state.segments.map(\.name)))
-        let (log, payloads) = try WriteAheadLog.open(path: path + "/" + Self.logFile)
+        let (log, payloads) = try WriteAheadLog.load(path: path + "/" + Self.logFile)
         self.log = log
         var segments: [Segment] = []
         for s in state.segments {
@@ -157,30 +157,75 @@ public final class DocumentCollection: @unchecked Sendable {
 
     /// The `k` best live documents for `query` in `mode`, over every segment of one snapshot (`parameters`: per
     /// query, default the options'). Scores of different segments are merged as they are: exact for dense modes,
-    /// close for WARP (segments share their centroids), per-segment statistics for BM25 until segments merge.
-    public func search(_ query: String, mode: SearchMode, k: Int, parameters: SearchParameters? = nil) throws -> [CollectionHit] {
+    /// close for WARP (segments share their centroids); BM25 scores every segment with the statistics (N, avgdl,
+    /// document frequencies) of the live documents of all segments, so they equal those of one index of the live
+    /// documents. `.hybrid` fuses two modes (`hybrid`, by default those of ``CollectionOptions``' `search.hybrid`)
+    /// with `parameters.fusion`, each searched `search.hybridDepth` deep.
+    public func search(_ query: String, mode: SearchMode, k: Int, parameters: SearchParameters? = nil,
+                       hybrid: (first: SearchMode, second: SearchMode)? = nil) throws -> [CollectionHit] {
         guard k >= 1 else { throw CollectionError(.invalidInput, "k must be at least 1") }
+        let s = snapshot
+        let hits: [ScoredDocument]
+        if mode == .hybrid {
+            let (first, second) = hybrid ?? options.search.hybrid
+            guard first != .hybrid, second != .hybrid else { throw CollectionError(.invalidInput, "a hybrid fuses two other modes") }
+            for part in [first, second] { try requireMode(part) }
+            let p = parameters ?? options.search.parameters
+            let depth = max(k, options.search.hybridDepth)
+            hits = p.fusion.fuse([try ranked(query, mode: first, k: depth, parameters: parameters, in: s),
+                                  try ranked(query, mode: second, k: depth, parameters: parameters, in: s)], topK: k)
+        } else {
+            try requireMode(mode)
+            hits = try ranked(query, mode: mode, k: k, parameters: parameters, in: s)
+        }
+        return hits.map { hit in
+            let (segment, row) = s.position(ofKey: hit.document)
+            let d = s.segments[segment].document(at: row)
+            return CollectionHit(id: d.id, score: hit.score, title: d.title, text: d.text)
+        }
+    }
+
+    private func requireMode(_ mode: SearchMode) throws {
         guard modes.contains(mode) else {
             throw CollectionError(.notFound, "mode \(mode.rawValue) needs an index this collection does not keep (it searches \(modes.map(\.rawValue).joined(separator: ", ")))")
         }
-        let s = snapshot
-        var merged: [(hit: ScoredDocument, segment: Int)] = []
-        var prepared: PreparedQuery? = nil
-        for (i, segment) in s.segments.enumerated() {
-            guard let searcher = segment.searchers[mode] else { continue }
-            let query = try prepared ?? searcher.prepare(query)
-            prepared = query
-            let deleted = s.deleted[i]
-            let hits = try searcher.search(query, topK: k + deleted.count, parameters: parameters ?? searcher.defaultParameters)
-            for hit in hits where !deleted.contains(hit.document) { merged.append((hit, i)) }
+    }
+
+    /// The `k` best live documents of the snapshot `s` in one (non-hybrid) mode, as snapshot keys
+    /// (``Snapshot/key(segment:row:)``), best first; ties go to the earlier segment and row.
+    private func ranked(_ query: String, mode: SearchMode, k: Int, parameters: SearchParameters?, in s: Snapshot) throws -> [ScoredDocument] {
+        var merged: [ScoredDocument] = []
+        if mode == .bm25 {
+            // One set of statistics for every segment: the live documents of all of them.
+            let indexes = s.segments.map(\.bm25)
+            guard let analyzer = indexes.lazy.compactMap({ $0?.analyzer }).first else { return [] }
+            let terms = analyzer.analyze(query)
+            var statistics = BM25Statistics()
+            for (i, index) in indexes.enumerated() {
+                if let index { statistics.add(index.statistics(of: terms, excluding: s.deleted[i])) }
+            }
+            for (i, index) in indexes.enumerated() {
+                guard let index else { continue }
+                let deleted = s.deleted[i]
+                for hit in index.search(analyzed: terms, topK: k + deleted.count, statistics: statistics) where !deleted.contains(hit.document) {
+                    merged.append(ScoredDocument(document: s.key(segment: i, row: hit.document), score: hit.score))
+                }
+            }
+        } else {
+            var prepared: PreparedQuery? = nil
+            for (i, segment) in s.segments.enumerated() {
+                guard let searcher = segment.searchers[mode] else { continue }
+                let query = try prepared ?? searcher.prepare(query)
+                prepared = query
+                let deleted = s.deleted[i]
+                let hits = try searcher.search(query, topK: k + deleted.count, parameters: parameters ?? searcher.defaultParameters)
+                for hit in hits where !deleted.contains(hit.document) {
+                    merged.append(ScoredDocument(document: s.key(segment: i, row: hit.document), score: hit.score))
+                }
+            }
         }
-        merged.sort { a, b in
-            a.hit.score != b.hit.score ? a.hit.score > b.hit.score : (a.segment, a.hit.document) < (b.segment, b.hit.document)
-        }
-        return merged.prefix(k).map { entry in
-            let d = s.segments[entry.segment].document(at: Int(entry.hit.document))
-            return CollectionHit(id: d.id, score: entry.hit.score, title: d.title, text: d.text)
-        }
+        merged.sort { a, b in a.score != b.score ? a.score > b.score : a.document < b.document }
+        return Array(merged.prefix(k))
     }
 
     // MARK: Writing
@@ -376,6 +421,8 @@ final class Snapshot: @unchecked Sendable {
     let segments: [Segment]
     let deleted: [Set<Int32>]
     let locations: [String: Location]
+    /// Rows of the segments before each one: a document's snapshot key is `starts[segment] + row`.
+    let starts: [Int32]
 
     init(segments: [Segment], state: CollectionState) throws {
         guard segments.count == state.segments.count else { throw CollectionError(.corrupted, "state lists \(state.segments.count) segments, \(segments.count) open") }
@@ -394,9 +441,30 @@ final class Snapshot: @unchecked Sendable {
                 }
             }
         }
+        var starts: [Int32] = []
+        var rows = 0
+        for segment in segments {
+            starts.append(Int32(truncatingIfNeeded: rows))
+            rows += segment.store.count
+        }
+        guard rows <= Int(Int32.max) else { throw CollectionError(.invalidInput, "a collection holds at most \(Int32.max) rows (merge it)") }
         self.segments = segments
         self.deleted = deleted
         self.locations = locations
+        self.starts = starts
+    }
+
+    /// The snapshot key of `row` of segment `segment` (unique over the snapshot, ordered by segment then row).
+    func key(segment: Int, row: Int32) -> Int32 { starts[segment] + row }
+
+    /// The segment and row of a snapshot key.
+    func position(ofKey key: Int32) -> (segment: Int, row: Int) {
+        var lo = 0, hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= key { lo = mid } else { hi = mid - 1 }
+        }
+        return (lo, Int(key - starts[lo]))
     }
 
     func orderedIDs() -> [String] {

@@ -19,6 +19,12 @@ import TesseraTestSupport
         let old = try CLI.run(["embed", "--model", model, "--input", data + "/corpus.jsonl", "--output", data + "/w.npy", "--quiet"])
         #expect(old.status == 0 && FileManager.default.contents(atPath: data + "/w.npy") == FileManager.default.contents(atPath: data + "/v.npy"))
 
+        // nearest --json: one line per neighbour, best first.
+        let nearest = try CLI.run(["nearest", "--model", model, "--corpus", data + "/corpus.jsonl", "--query", "hello", "--top-k", "3", "--json"])
+        let lines = nearest.stdout.split(separator: "\n").compactMap { (try? JSONValue.parse(string: String($0)))?.objectValue }
+        #expect(nearest.status == 0 && lines.count == 3 && lines.map { $0["rank"]?.intValue } == [1, 2, 3], "\(nearest.stdout) \(nearest.stderr)")
+        #expect(zip(lines, lines.dropFirst()).allSatisfy { ($0["score"]?.doubleValue ?? 0) >= ($1["score"]?.doubleValue ?? 0) } && lines[0]["id"]?.stringValue != nil)
+
         let indexed = try CLI.run(["index", "--corpus", data + "/corpus.jsonl", "--out", data + "/bm25", "--kind", "bm25", "--json"])
         #expect(indexed.status == 0 && json(indexed)?["documents"]?.intValue == 4 && json(indexed)?["kind"]?.stringValue == "bm25",
                 "\(indexed.stdout) \(indexed.stderr)")

@@ -14,8 +14,10 @@ import TesseraCollections
             #expect(r.status == 0, "\(arguments): \(r.stderr)")
             return r
         }
-        _ = try ok(["create", "--path", path, "--model", model])
-        _ = try ok(["add", "--path", path, "--documents", data + "/corpus.jsonl", "--batch-size", "3"])
+        let created = try JSONValue.parse(Array(try ok(["create", "--path", path, "--model", model, "--json"]).stdout.utf8)).objectValue
+        #expect(created?["indexes"]?.arrayValue?.count == 3)
+        let added = try JSONValue.parse(Array(try ok(["add", "--path", path, "--documents", data + "/corpus.jsonl", "--batch-size", "3", "--json"]).stdout.utf8)).objectValue
+        #expect(added?["added"]?.intValue == 4 && added?["documents"]?.intValue == 4 && added?["segments"]?.intValue == 2)
         let info = try JSONValue.parse(Array(try ok(["info", "--path", path]).stdout.utf8)).objectValue
         #expect(info?["documents"]?.intValue == 4 && info?["segments"]?.intValue == 2)
         for mode in ["dense", "dense-exact", "xtr", "aligner", "bm25"] {
@@ -31,12 +33,22 @@ import TesseraCollections
         #expect(again.status != 0 && again.stderr.contains("exists already"), "\(again.stderr)")
         _ = try ok(["add", "--path", path, "--documents", "-", "--upsert"], stdin: Array("{\"_id\": \"d9\", \"text\": \"b b\"}\n".utf8))
         #expect(try ok(["get", "--path", path, "--id", "d9"]).stdout.contains("\"text\":\"b b\""))
-        _ = try ok(["delete", "--path", path, "--id", "d1"])
+        // A hybrid over the collection (reciprocal rank fusion, or weighted scores).
+        let fused = try ok(["search", "--path", path, "--query", "hello world", "--mode", "hybrid", "--hybrid", "dense-exact,bm25", "--k", "3"]).stdout
+        #expect(fused.split(separator: "\n").count == 3, "\(fused)")
+        _ = try ok(["search", "--path", path, "--query", "hello", "--mode", "hybrid", "--fusion", "score", "--weight", "0.3"])
+        let wrong = try CLI.run(["collection", "search", "--path", path, "--query", "a", "--mode", "bm25", "--fusion", "rrf"])
+        #expect(wrong.status != 0 && wrong.stderr.contains("--fusion does not apply to --mode bm25"), "\(wrong.stderr)")
+        let deleted = try JSONValue.parse(Array(try ok(["delete", "--path", path, "--id", "d1", "--id", "nope", "--json"]).stdout.utf8)).objectValue
+        #expect(deleted?["deleted"]?.intValue == 1 && deleted?["asked"]?.intValue == 2)
         let hits = try ok(["search", "--path", path, "--query", "hello", "--mode", "dense-exact", "--k", "10"]).stdout
         #expect(!hits.contains("\"id\":\"d1\"") && hits.contains("\"id\":\"d9\""))
-        _ = try ok(["merge", "--path", path])
+        let merged = try JSONValue.parse(Array(try ok(["merge", "--path", path, "--json"]).stdout.utf8)).objectValue
+        #expect(merged?["segments"]?.intValue == 1 && merged?["segments_before"]?.intValue ?? 0 > 1)
         let evaluation = try JSONValue.parse(Array(try ok(["eval", "--path", path, "--data", data, "--mode", "bm25"]).stdout.utf8)).objectValue
         #expect(evaluation?["queries"]?.intValue == 3 && evaluation?["segments"]?.intValue == 1 && evaluation?["documents"]?.intValue == 4)
+        let hybrid = try JSONValue.parse(Array(try ok(["eval", "--path", path, "--data", data, "--mode", "hybrid", "--hybrid", "xtr,bm25"]).stdout.utf8)).objectValue
+        #expect(hybrid?["mode"]?.stringValue == "hybrid xtr,bm25 rrf" && hybrid?["queries"]?.intValue == 3)
         let missing = try CLI.run(["collection", "search", "--path", data + "/nope", "--query", "a"])
         #expect(missing.status != 0 && missing.stderr.contains("is not a collection"), "\(missing.stderr)")
     }

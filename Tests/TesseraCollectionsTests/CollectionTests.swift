@@ -102,7 +102,7 @@ func expectError(_ code: CollectionError.Code, _ fragment: String, sourceLocatio
         }
         // A crash after the log append and before the state (a write that was being acknowledged): the record is in
         // the log only. Then a torn record after it, and a segment folder of a build that never committed.
-        let (log, existing) = try WriteAheadLog.open(path: scratch.path + "/wal.log")
+        let (log, existing) = try WriteAheadLog.load(path: scratch.path + "/wal.log")
         #expect(existing.isEmpty)
         try log.append(LogRecord(sequence: 2, operation: .add(documents(3..<5), replace: false)).encoded())
         try log.append(LogRecord(sequence: 3, operation: .delete(["d0"])).encoded())

@@ -71,6 +71,13 @@ import TesseraTestSupport
                 #expect(r.status == 200 && !results.isEmpty && results.count <= 2, "\(mode): \(r.text)")
                 #expect(results.first?.objectValue?["id"]?.stringValue != nil && results.first?.objectValue?["score"]?.doubleValue != nil)
             }
+            // A hybrid: reciprocal rank fusion of two modes by default, or weighted min-max scores.
+            r = client.execute(uri: "/v1/collections/docs/search", method: .post, body: #"{"query": "hello world", "mode": "hybrid", "hybrid": ["dense-exact", "bm25"], "k": 3}"#)
+            let fused = json(r)?["results"]?.arrayValue ?? []
+            #expect(r.status == 200 && fused.count == 3 && json(r)?["mode"]?.stringValue == "hybrid", "\(r.text)")
+            #expect((fused.first?.objectValue?["score"]?.doubleValue ?? 1) <= 2 / 61.0 + 1e-6, "\(r.text)")
+            r = client.execute(uri: "/v1/collections/docs/search", method: .post, body: #"{"query": "hello", "mode": "hybrid", "fusion": "score", "weight": 1, "k": 1}"#)
+            #expect(r.status == 200 && json(r)?["results"]?.arrayValue?.first?.objectValue?["score"]?.doubleValue == 1, "\(r.text)")
             r = client.execute(uri: "/v1/collections/docs/documents/a", method: .delete)
             #expect(r.status == 200)
             r = client.execute(uri: "/v1/collections/docs/documents/a", method: .delete)
@@ -113,6 +120,12 @@ import TesseraTestSupport
                 ("/v1/collections/c/search", .post, #"{"query": "a", "mode": "xtr"}"#, .notFound, "does not keep"),
                 ("/v1/collections/c/search", .post, #"{"query": "a", "mode": "nope"}"#, .badRequest, "\"mode\" must be one of"),
                 ("/v1/collections/c/search", .post, #"{"k": 3}"#, .badRequest, "\"query\" is required"),
+                ("/v1/collections/c/search", .post, #"{"query": "a", "mode": "hybrid", "hybrid": ["dense"]}"#, .badRequest, "\"hybrid\" must name two modes"),
+                ("/v1/collections/c/search", .post, #"{"query": "a", "mode": "dense", "fusion": "rrf"}"#, .badRequest, "apply to \"mode\": \"hybrid\""),
+                ("/v1/collections/c/search", .post, #"{"query": "a", "mode": "hybrid", "fusion": "rrf", "weight": 0.2}"#, .badRequest, "\"weight\" applies to"),
+                ("/v1/collections/c/search", .post, #"{"query": "a", "mode": "hybrid", "fusion": "max"}"#, .badRequest, "must be rrf or score"),
+                ("/v1/collections/c/search", .post, #"{"query": "a", "mode": "hybrid", "fusion": "score", "weight": 2}"#, .badRequest, "between 0"),
+                ("/v1/collections/c/search", .post, #"{"query": "a", "mode": "hybrid"}"#, .notFound, "does not keep"),
                 ("/v1/collections/nope/search", .post, #"{"query": "a"}"#, .notFound, "no collection"),
                 ("/v1/collections/bad..name", .put, #"{"model": "tiny"}"#, .badRequest, "invalid collection name"),
                 ("/v1/collections/d", .put, #"{"model": "../etc"}"#, .badRequest, "not a path"),

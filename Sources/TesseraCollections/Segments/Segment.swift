@@ -18,6 +18,8 @@ final class Segment: @unchecked Sendable {
     let searchers: [SearchMode: any Searcher]
     /// The compressed token index, when the collection keeps tokens.
     let tokens: WARPIndex?
+    /// The BM25 index, when the collection keeps one (searched with the collection's statistics).
+    let bm25: BM25Index?
 
     static let documentsFolder = "documents"
 
@@ -65,11 +67,14 @@ final class Segment: @unchecked Sendable {
         store = try DocumentStore(folder: try IndexFolder(path: path + "/" + Self.documentsFolder, kind: .documents))
         var searchers: [SearchMode: any Searcher] = [:]
         var tokens: WARPIndex? = nil
+        var bm25: BM25Index? = nil
         for index in configuration.indexes {
             let folder = path + "/" + index.rawValue
             switch index {
             case .bm25:
-                searchers[.bm25] = try BM25Searcher(path: folder, parameters: nil, defaults: options.search.parameters)
+                let searcher = try BM25Searcher(path: folder, parameters: nil, defaults: options.search.parameters)
+                searchers[.bm25] = searcher
+                bm25 = searcher.index
             case .dense, .tokens:
                 guard let model else { throw CollectionError(.invalidInput, "the \(index.rawValue) index needs the collection's model") }
                 if index == .dense {
@@ -90,5 +95,6 @@ final class Segment: @unchecked Sendable {
         }
         self.searchers = searchers
         self.tokens = tokens
+        self.bm25 = bm25
     }
 }

@@ -21,8 +21,8 @@ final class WriteAheadLog {
     static let maximumRecordBytes = 1 << 30
 
     /// Opens (creating if needed) the log at `path` and returns it with the payloads of its complete records.
-    static func open(path: String) throws(CollectionError) -> (WriteAheadLog, [[UInt8]]) {
-        let fd = Glibc_open(path, O_RDWR | O_CREAT, 0o644)
+    static func load(path: String) throws(CollectionError) -> (WriteAheadLog, [[UInt8]]) {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw CollectionError(.io, "cannot open \(path): \(String(cString: strerror(errno)))") }
         let bytes: [UInt8]
         do { bytes = try DurableFile.read(path) } catch { close(fd); throw error }
@@ -95,13 +95,4 @@ final class WriteAheadLog {
         }
         length = size
     }
-}
-
-@inline(__always)
-private func Glibc_open(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
-    #if canImport(Glibc)
-    return Glibc.open(path, flags, mode)
-    #else
-    return Darwin.open(path, flags, mode)
-    #endif
 }

@@ -152,7 +152,8 @@ enum OpenAPIDocument {
           },
           "ModelName": {"type": "string", "pattern": "^[^/.][^/]*$", "description": "A served model's name, never a path"},
           "Index": {"enum": ["dense", "tokens", "bm25"]},
-          "Mode": {"enum": ["dense", "dense-exact", "xtr", "xtr-exact", "aligner", "aligner-exact", "colbert", "bm25"]},
+          "Mode": {"enum": ["dense", "dense-exact", "xtr", "xtr-exact", "aligner", "aligner-exact", "colbert", "bm25", "hybrid"]},
+          "FusedMode": {"enum": ["dense", "dense-exact", "xtr", "xtr-exact", "aligner", "aligner-exact", "colbert", "bm25"]},
           "CreateCollection": {
             "type": "object",
             "anyOf": [
@@ -197,7 +198,10 @@ enum OpenAPIDocument {
               "n_probe": {"type": ["integer", "null"], "minimum": 1, "maximum": 65536, "description": "WARP: centroids probed per query token"},
               "t_prime": {"type": ["integer", "null"], "minimum": 1, "maximum": 100000000, "description": "WARP: missing-similarity estimate depth"},
               "ef_search": {"type": ["integer", "null"], "minimum": 1, "maximum": 100000, "description": "HNSW: candidate list size"},
-              "k_prime": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000, "description": "Exact token search: tokens retrieved per query token"}
+              "k_prime": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000, "description": "Exact token search: tokens retrieved per query token"},
+              "hybrid": {"type": ["array", "null"], "items": {"$ref": "#/components/schemas/FusedMode"}, "minItems": 2, "maxItems": 2, "description": "mode hybrid: the two modes fused (default xtr, bm25)"},
+              "fusion": {"enum": ["rrf", "score", null], "description": "mode hybrid: reciprocal rank fusion (k = 60, the default) or min-max normalised score fusion"},
+              "weight": {"type": ["number", "null"], "minimum": 0, "maximum": 1, "description": "fusion score: weight of the first mode (the second gets 1 - weight; default 0.5)"}
             }
           },
           "Hit": {

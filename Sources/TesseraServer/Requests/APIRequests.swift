@@ -55,7 +55,9 @@ struct WriteDocumentsRequest {
 }
 
 /// `POST /v1/collections/{name}/search`: `query`, `mode` (the collection's first mode by default), `k` (10 by
-/// default, at most the server's limit) and the per-mode parameters `n_probe`, `t_prime`, `ef_search`, `k_prime`.
+/// default, at most the server's limit), the per-mode parameters `n_probe`, `t_prime`, `ef_search`, `k_prime`, and
+/// for `mode: "hybrid"` the two modes fused (`hybrid`, default xtr and bm25), `fusion` (`rrf`, the default, or
+/// `score`) and `weight` (score fusion: the first mode's weight, default 0.5).
 struct SearchRequest {
     var query: String
     var mode: SearchMode?
@@ -64,17 +66,40 @@ struct SearchRequest {
     var tPrime: Int?
     var efSearch: Int?
     var kPrime: Int?
+    var hybrid: (first: SearchMode, second: SearchMode)?
+    var fusion: Fusion?
 
-    /// The modes a collection search takes (a hybrid is not a collection mode).
-    static let modes = SearchMode.allCases.filter { $0 != .hybrid }
+    /// The modes a collection search takes.
+    static let modes = SearchMode.allCases
+    /// The modes a hybrid fuses.
+    static let fusedModes = SearchMode.allCases.filter { $0 != .hybrid }
 
     init(_ body: JSONBody, maximumK: Int) throws {
         query = try body.requiredString("query")
         if let name = try body.string("mode") {
-            guard let mode = SearchMode(rawValue: name), mode != .hybrid else {
+            guard let mode = SearchMode(rawValue: name) else {
                 throw APIError(.badRequest, "\"mode\" must be one of \(Self.modes.map(\.rawValue).joined(separator: ", "))")
             }
             self.mode = mode
+        }
+        if let parts = try body.array("hybrid") {
+            let modes = parts.map { $0.stringValue.flatMap(SearchMode.init(rawValue:)) }
+            guard modes.count == 2, let a = modes[0], let b = modes[1], a != .hybrid, b != .hybrid else {
+                throw APIError(.badRequest, "\"hybrid\" must name two modes of \(Self.fusedModes.map(\.rawValue).joined(separator: ", "))")
+            }
+            hybrid = (a, b)
+        }
+        let weight = try body.number("weight", in: 0...1)
+        switch try body.string("fusion") {
+        case nil: if weight != nil { throw APIError(.badRequest, "\"weight\" applies to \"fusion\": \"score\"") }
+        case "rrf"?:
+            if weight != nil { throw APIError(.badRequest, "\"weight\" applies to \"fusion\": \"score\"") }
+            fusion = .reciprocalRank(k: 60)
+        case "score"?: fusion = .normalizedScore(weights: [weight ?? 0.5, 1 - (weight ?? 0.5)])
+        default: throw APIError(.badRequest, "\"fusion\" must be rrf or score")
+        }
+        if mode != .hybrid && (hybrid != nil || fusion != nil) {
+            throw APIError(.badRequest, "\"hybrid\", \"fusion\" and \"weight\" apply to \"mode\": \"hybrid\"")
         }
         k = try body.int("k", in: 1...maximumK) ?? 10
         nProbe = try body.int("n_probe", in: 1...65_536)
@@ -90,6 +115,7 @@ struct SearchRequest {
         if let tPrime { p.tPrime = tPrime }
         if let efSearch { p.efSearch = efSearch }
         if let kPrime { p.kPrime = kPrime }
+        if let fusion { p.fusion = fusion }
         return p
     }
 }

@@ -45,6 +45,13 @@ struct JSONBody {
         return i
     }
 
+    func number(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
+        guard let v = object[key], !v.isNull else { return nil }
+        guard let d = v.doubleValue, d.isFinite else { throw APIError(.badRequest, "\"\(key)\" must be a number") }
+        guard range.contains(d) else { throw APIError(.badRequest, "\"\(key)\" must be between \(range.lowerBound) and \(range.upperBound)") }
+        return d
+    }
+
     func bool(_ key: String) throws -> Bool? {
         guard let v = object[key], !v.isNull else { return nil }
         guard let b = v.boolValue else { throw APIError(.badRequest, "\"\(key)\" must be true or false") }

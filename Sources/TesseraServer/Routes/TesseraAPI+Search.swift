@@ -12,7 +12,7 @@ extension TesseraAPI {
                 let mode = search.mode ?? collection.modes.first ?? .dense
                 let parameters = search.parameters(over: collection.options.search.parameters)
                 let start = ContinuousClock.now
-                let hits = try await work.run { try collection.search(search.query, mode: mode, k: search.k, parameters: parameters) }
+                let hits = try await work.run { try collection.search(search.query, mode: mode, k: search.k, parameters: parameters, hybrid: search.hybrid) }
                 metrics.searched(mode: mode.rawValue, duration: ContinuousClock.now - start)
                 let results: [JSONValue] = hits.map { hit in
                     .object(JSONObject([

@@ -134,7 +134,7 @@ struct BEIRCommand: ParsableCommand {
             if mode == .aligner { parts += ["alignment \(search.alignmentText)", "prune \(search.pruneValue)"] + (search.queryPruneValue < 1 ? ["query prune \(search.queryPruneValue)"] : []) }
             parts += ["n_probe \(nProbe)", "t' \(tPrime)", "bits \(indexing.bits)"]
         case .dense: if let ef = search.efSearch { parts.append("efSearch \(ef)") }
-        case .hybrid: parts += ["\(search.hybridValue)", "fusion \(search.fusionValue.rawValue)" + (search.fusionValue == .score ? " w \(search.weightValue)" : ""), "k' \(search.kPrimeValue)"]
+        case .hybrid: parts += ["\(search.hybridValue)", "fusion \((search.fusion ?? .rrf).rawValue)" + (search.fusion == .score ? " w \(search.weight ?? 0.5)" : ""), "k' \(search.kPrimeValue)"]
         default: break
         }
         if [.xtr, .xtrExact, .colbert, .aligner, .alignerExact, .hybrid].contains(mode) { parts.append("query max length \(search.queryMaxLength ?? 64)") }

@@ -19,9 +19,14 @@ struct CollectionCommand: ParsableCommand {
         @Option(name: .long, help: "Encoder threads (default: every core).")
         var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-        func open() throws -> DocumentCollection {
+        /// Opens the collection; `hybrid` sets the two modes a `--mode hybrid` search fuses.
+        func open(hybrid: HybridArguments? = nil) throws -> DocumentCollection {
             var options = CollectionOptions()
             options.threads = max(1, threads)
+            if let hybrid {
+                options.search.hybrid = try hybrid.modes()
+                options.search.parameters.fusion = hybrid.fusionValue
+            }
             return try DocumentCollection(path: path, options: options)
         }
     }
@@ -34,6 +39,8 @@ struct CollectionCommand: ParsableCommand {
         var model: String?
         @Option(name: .long, help: "Index kinds kept, comma-separated: dense, tokens, bm25.")
         var indexes: String = "dense,tokens,bm25"
+        @Flag(name: .long, help: "Print a JSON summary on stdout.")
+        var json = false
 
         func run() throws {
             var kinds = Set<CollectionIndex>()
@@ -43,6 +50,7 @@ struct CollectionCommand: ParsableCommand {
             }
             let c = try DocumentCollection.create(at: path, model: model, indexes: kinds)
             printError("created \(path): \(c.configuration.indexes.map(\.rawValue).joined(separator: ", "))")
+            if json { printJSON([("path", .string(c.path)), ("indexes", .array(c.configuration.indexes.map { .string($0.rawValue) }))]) }
         }
     }
 
@@ -55,6 +63,8 @@ struct CollectionCommand: ParsableCommand {
         var upsert = false
         @Option(name: .long, help: "Documents per batch (one segment each).")
         var batchSize: Int = 1000
+        @Flag(name: .long, help: "Print a JSON summary on stdout.")
+        var json = false
 
         func validate() throws { if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") } }
 
@@ -77,7 +87,9 @@ struct CollectionCommand: ParsableCommand {
                 if batch.count == batchSize { try flush() }
             }
             try flush()
-            printError(String(format: "%d documents in %.1f s", added, Date().timeIntervalSince(start)))
+            let seconds = Date().timeIntervalSince(start)
+            printError(String(format: "%d documents in %.1f s", added, seconds))
+            if json { printJSON(summary(c, [("added", .number(Double(added))), ("seconds", .number(seconds))])) }
         }
     }
 
@@ -86,11 +98,14 @@ struct CollectionCommand: ParsableCommand {
         @OptionGroup var location: Location
         @Option(name: .long, help: "A document id (repeat for several).")
         var id: [String]
+        @Flag(name: .long, help: "Print a JSON summary on stdout.")
+        var json = false
 
         func run() throws {
             let c = try location.open()
             let n = try c.delete(ids: id)
             printError("deleted \(n) of \(id.count) documents (\(c.count) left)")
+            if json { printJSON(summary(c, [("deleted", .number(Double(n))), ("asked", .number(Double(id.count)))])) }
         }
     }
 
@@ -112,8 +127,9 @@ struct CollectionCommand: ParsableCommand {
         @OptionGroup var location: Location
         @Option(name: .long, help: "The query text.")
         var query: String
-        @Option(name: .long, help: "Retrieval mode (one the collection's indexes serve; not hybrid).")
+        @Option(name: .long, help: "Retrieval mode (one the collection's indexes serve, or hybrid: two of them fused).")
         var mode: SearchMode = .xtr
+        @OptionGroup var hybrid: HybridArguments
         @Option(name: .long, help: "Documents returned.")
         var k: Int = 10
         @Option(name: .long, help: "WARP: centroids probed per query token.")
@@ -121,9 +137,13 @@ struct CollectionCommand: ParsableCommand {
         @Option(name: .long, help: "HNSW: candidate list size.")
         var efSearch: Int?
 
+        func validate() throws {
+            try hybrid.check(mode: mode)
+            if k < 1 { throw ValidationError("--k must be at least 1") }
+        }
+
         func run() throws {
-            guard mode != .hybrid else { throw ValidationError("--mode hybrid is not served by collections yet") }
-            let c = try location.open()
+            let c = try location.open(hybrid: hybrid)
             var parameters = c.options.search.parameters
             parameters.nProbe = nProbe
             parameters.efSearch = efSearch
@@ -142,12 +162,14 @@ struct CollectionCommand: ParsableCommand {
         var data: String
         @Option(name: .long, help: "Qrels split.")
         var split: String = "test"
-        @Option(name: .long, help: "Retrieval mode (one the collection's indexes serve; not hybrid).")
+        @Option(name: .long, help: "Retrieval mode (one the collection's indexes serve, or hybrid: two of them fused).")
         var mode: SearchMode = .xtr
+        @OptionGroup var hybrid: HybridArguments
+
+        func validate() throws { try hybrid.check(mode: mode) }
 
         func run() throws {
-            guard mode != .hybrid else { throw ValidationError("--mode hybrid is not served by collections yet") }
-            let c = try location.open()
+            let c = try location.open(hybrid: hybrid)
             let dataset = try BEIRDataset.load(folder: data, split: split)
             var run: Run = [:]
             var milliseconds: [Double] = []
@@ -159,7 +181,8 @@ struct CollectionCommand: ParsableCommand {
             }
             let evaluation = Evaluator(qrels: dataset.qrels).evaluate(run, metrics: Metric.standard)
             let object = JSONObject([
-                ("mode", .string(mode.rawValue)), ("queries", .number(Double(evaluation.queryCount))),
+                ("mode", .string(mode == .hybrid ? "hybrid \(hybrid.hybridValue) \((hybrid.fusion ?? .rrf).rawValue)" : mode.rawValue)),
+                ("queries", .number(Double(evaluation.queryCount))),
                 ("ndcg@10", .number(evaluation.mean(.ndcg(10)) ?? 0)), ("recall@100", .number(evaluation.mean(.recall(100)) ?? 0)),
                 ("ms_p50", .number(BEIRReport.percentile(milliseconds, 50))), ("ms_mean", .number(BEIRReport.mean(milliseconds))),
                 ("documents", .number(Double(c.count))), ("segments", .number(Double(c.segmentCount))),
@@ -171,12 +194,15 @@ struct CollectionCommand: ParsableCommand {
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Merge every segment into one (drops deleted documents, retrains the token centroids).")
         @OptionGroup var location: Location
+        @Flag(name: .long, help: "Print a JSON summary on stdout.")
+        var json = false
 
         func run() throws {
             let c = try location.open()
             let before = c.segmentCount
             try c.merge()
             printError("merged \(before) segments into \(c.segmentCount) (\(c.count) documents)")
+            if json { printJSON(summary(c, [("segments_before", .number(Double(before)))])) }
         }
     }
 
@@ -195,6 +221,11 @@ struct CollectionCommand: ParsableCommand {
             print(String(decoding: JSONWriter.encode(.object(object)), as: UTF8.self))
         }
     }
+}
+
+/// A write command's JSON summary: `entries`, then the collection's path, live documents and segments.
+private func summary(_ c: DocumentCollection, _ entries: [(String, JSONValue)]) -> [(String, JSONValue)] {
+    entries + [("path", .string(c.path)), ("documents", .number(Double(c.count))), ("segments", .number(Double(c.segmentCount)))]
 }
 
 private func document(_ d: CollectionDocument, score: Float?) -> JSONValue {

@@ -21,6 +21,10 @@ struct NearestCommand: ParsableCommand {
     var topK: Int = 5
     @Option(name: .long, help: "Matryoshka dimension.")
     var dim: Int?
+    @Flag(name: .long, help: "Print one JSON line per neighbour ({\"rank\", \"id\", \"score\", \"text\"}) instead of the listing.")
+    var json = false
+
+    func validate() throws { if topK < 1 { throw ValidationError("--top-k must be at least 1") } }
 
     func run() throws {
         let model = try EmbeddingModel(folder: try ModelStore.resolve(self.model))
@@ -41,9 +45,18 @@ struct NearestCommand: ParsableCommand {
                 }
             }
         }
-        scored.sort { $0.0 > $1.0 }
+        scored.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+        if json {
+            for (rank, (score, i)) in scored.prefix(topK).enumerated() {
+                let r = records[i]
+                printJSON([("rank", .number(Double(rank + 1))), ("id", r.id.map(JSONValue.string) ?? .null),
+                           ("score", .number(Double(score))), ("text", .string(r.encodedText))])
+            }
+            printError(String(format: "embedded %d texts in %.2f s", records.count + 1, Date().timeIntervalSince(start)))
+            return
+        }
         print("query: \(query)")
-        for (rank, (score, i)) in scored.prefix(max(topK, 0)).enumerated() {
+        for (rank, (score, i)) in scored.prefix(topK).enumerated() {
             let r = records[i]
             let label = r.id.map { "[\($0)] " } ?? ""
             let text = r.encodedText

@@ -32,12 +32,7 @@ struct SearchArguments: ParsableArguments {
     var tPrime: Int?
     @Option(name: .long, help: "dense (HNSW): candidate list size at search (default: the index's).")
     var efSearch: Int?
-    @Option(name: .long, help: "hybrid: the two modes fused, e.g. xtr,bm25 (indexes given in the same order; default xtr,bm25).")
-    var hybrid: String?
-    @Option(name: .long, help: "hybrid: rrf (reciprocal rank, k = 60) or score (min-max normalised scores); default rrf.")
-    var fusion: FusionArgument?
-    @Option(name: .long, help: "hybrid with --fusion score: weight of the first mode (the second gets 1 - w; default 0.5).")
-    var weight: Double?
+    @OptionGroup var hybridArguments: HybridArguments
 
     /// The values in force (a flag's default when it was not given).
     var kPrimeValue: Int { kPrime ?? 1000 }
@@ -45,9 +40,10 @@ struct SearchArguments: ParsableArguments {
     var alignmentText: String { alignment ?? "k1" }
     var pruneValue: Double { prune ?? 1 }
     var queryPruneValue: Double { queryPrune ?? 1 }
-    var hybridValue: String { hybrid ?? "xtr,bm25" }
-    var fusionValue: FusionArgument { fusion ?? .rrf }
-    var weightValue: Double { weight ?? 0.5 }
+    var hybrid: String? { hybridArguments.hybrid }
+    var fusion: FusionArgument? { hybridArguments.fusion }
+    var weight: Double? { hybridArguments.weight }
+    var hybridValue: String { hybridArguments.hybridValue }
 
     func validate() throws {
         if topK < 1 { throw ValidationError("--top-k must be at least 1") }
@@ -59,18 +55,9 @@ struct SearchArguments: ParsableArguments {
         if let nProbe, nProbe < 1 { throw ValidationError("--n-probe must be at least 1") }
         if let tPrime, tPrime < 1 { throw ValidationError("--t-prime must be at least 1") }
         if let efSearch, efSearch < 1 { throw ValidationError("--ef-search must be at least 1") }
-        if let weight, !(weight >= 0 && weight <= 1) { throw ValidationError("--weight must be in [0, 1]") }
-        if weight != nil && fusion != .score { throw ValidationError("--weight applies to --fusion score") }
-        _ = try hybridModes()
     }
 
-    func hybridModes() throws -> (SearchMode, SearchMode) {
-        let parts = hybridValue.split(separator: ",").map { SearchMode(rawValue: String($0)) }
-        guard parts.count == 2, let a = parts[0], let b = parts[1], a != .hybrid, b != .hybrid else {
-            throw ValidationError("--hybrid must name two modes, e.g. xtr,bm25")
-        }
-        return (a, b)
-    }
+    func hybridModes() throws -> (SearchMode, SearchMode) { try hybridArguments.modes() }
 
     /// Refuses a flag that `mode` would ignore (for a hybrid: that neither of its modes uses). `buildsIndexes`: the
     /// command builds the index it searches (`beir`), so `--prune` also applies to `aligner`, whose WARP index is pruned
@@ -124,7 +111,7 @@ struct SearchArguments: ParsableArguments {
         p.nProbe = nProbe
         p.tPrime = tPrime
         p.queryPrune = queryPruneValue
-        p.fusion = fusionValue == .rrf ? .reciprocalRank(k: 60) : .normalizedScore(weights: [weightValue, 1 - weightValue])
+        p.fusion = hybridArguments.fusionValue
         return p
     }
 }
@@ -135,4 +122,45 @@ func openSearcher(mode: SearchMode, indexes: [String], model: String?, arguments
     if mode == .hybrid && indexes.count != 2 { throw ValidationError("--mode hybrid needs two --index folders (for \(arguments.hybridValue))") }
     if mode != .hybrid && indexes.count != 1 { throw ValidationError("--mode \(mode.rawValue) takes exactly one --index") }
     return try Searchers.open(mode: mode, indexes: indexes, model: model, options: arguments.options, models: models)
+}
+
+/// How a hybrid fuses two modes: shared by `search`, `beir`, `adapt` and the collection commands.
+struct HybridArguments: ParsableArguments {
+    @Option(name: .long, help: "hybrid: the two modes fused, e.g. xtr,bm25 (indexes given in the same order; default xtr,bm25).")
+    var hybrid: String?
+    @Option(name: .long, help: "hybrid: rrf (reciprocal rank, k = 60) or score (min-max normalised scores); default rrf.")
+    var fusion: FusionArgument?
+    @Option(name: .long, help: "hybrid with --fusion score: weight of the first mode (the second gets 1 - w; default 0.5).")
+    var weight: Double?
+
+    var hybridValue: String { hybrid ?? "xtr,bm25" }
+
+    /// The fusion in force.
+    var fusionValue: Fusion {
+        let w = weight ?? 0.5
+        return fusion == .score ? .normalizedScore(weights: [w, 1 - w]) : .reciprocalRank(k: 60)
+    }
+
+    func validate() throws {
+        if let weight, !(weight >= 0 && weight <= 1) { throw ValidationError("--weight must be in [0, 1]") }
+        if weight != nil && fusion != .score { throw ValidationError("--weight applies to --fusion score") }
+        _ = try modes()
+    }
+
+    /// The two modes of `--hybrid`.
+    func modes() throws -> (SearchMode, SearchMode) {
+        let parts = hybridValue.split(separator: ",").map { SearchMode(rawValue: String($0)) }
+        guard parts.count == 2, let a = parts[0], let b = parts[1], a != .hybrid, b != .hybrid else {
+            throw ValidationError("--hybrid must name two modes, e.g. xtr,bm25")
+        }
+        return (a, b)
+    }
+
+    /// Refuses hybrid flags given with another mode.
+    func check(mode: SearchMode) throws {
+        guard mode != .hybrid else { return }
+        for (flag, given) in [("--hybrid", hybrid != nil), ("--fusion", fusion != nil), ("--weight", weight != nil)] where given {
+            throw ValidationError("\(flag) does not apply to --mode \(mode.rawValue): it is for hybrid")
+        }
+    }
 }
