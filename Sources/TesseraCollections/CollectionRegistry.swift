@@ -70,7 +70,8 @@ public final class CollectionRegistry: @unchecked Sendable {
     public func delete(_ name: String) throws {
         lock.lock()
         defer { lock.unlock() }
-        guard collections.removeValue(forKey: name) != nil else { throw CollectionError(.notFound, "no collection \"\(name)\"") }
+        guard let removed = collections.removeValue(forKey: name) else { throw CollectionError(.notFound, "no collection \"\(name)\"") }
+        removed.waitForMerges()  // an automatic merge would write into the folder being removed
         let path = directory + "/" + name
         // Renamed aside first, so that the name is free at once and a crash mid-removal leaves no half collection.
         let aside = directory + "/.deleted-\(name)-\(UUID().uuidString)"

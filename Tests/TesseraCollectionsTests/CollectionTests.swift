@@ -165,7 +165,50 @@ func expectError(_ code: CollectionError.Code, _ fragment: String, sourceLocatio
         try c.add(documents(11..<12))
         #expect(c.segmentCount == 3)
         try c.add(documents(12..<13))
-        #expect(c.segmentCount == 1 && c.count == 11)
+        c.waitForMerges()  // an automatic merge runs on a thread of its own
+        #expect(c.segmentCount == 1 && c.count == 11 && c.lastAutomaticMergeFailure == nil)
+    }
+
+    /// Writes go on while a merge builds its segment (without the write lock); documents deleted or replaced meanwhile
+    /// become tombstones of the merged segment, and documents added meanwhile stay in their own segment.
+    @Test func writesDuringAMergeAreKept() throws {
+        let scratch = Scratch()
+        defer { try? FileManager.default.removeItem(atPath: scratch.root) }
+        var options = CollectionOptions()
+        options.mergeThreshold = 0
+        var ids: Set<String> = []
+        do {
+            let c = try scratch.create([.dense, .tokens, .bm25], options: options)
+            for i in 0..<3 { try c.add(documents((i * 3)..<(i * 3 + 3))) }
+            let ran = LockedValue(false)
+            c.beforeMergeBuild = { [unowned c] in
+                ran.set(true)
+                do {
+                    try c.delete(ids: ["d1", "d7"])
+                    try c.upsert([CollectionDocument(id: "d4", text: "b b b")])
+                    try c.add(documents(20..<22))
+                } catch {
+                    Issue.record("a write during the merge failed: \(error)")
+                }
+            }
+            try c.merge()
+            c.beforeMergeBuild = nil
+            #expect(ran.value)
+            // The merged segment (with tombstones for d1, d7 and the old d4), the upsert's segment and the add's.
+            #expect(c.segmentCount == 3 && c.count == 9, "\(c.segmentCount) \(c.count)")
+            #expect(c.document(id: "d1") == nil && c.document(id: "d7") == nil && c.document(id: "d4")?.text == "b b b")
+            #expect(c.document(id: "d20") != nil && c.document(id: "d8") != nil)
+            for mode in c.modes {
+                let hits = try c.search("b", mode: mode, k: 30)
+                #expect(Set(hits.map(\.id)).count == hits.count && !hits.contains { ["d1", "d7"].contains($0.id) }, "\(mode)")
+                #expect(hits.filter { $0.id == "d4" }.count <= 1, "\(mode)")
+            }
+            ids = Set(c.documentIDs)
+            #expect(ids.count == 9)
+        }
+        // The same after reopening (the merged segment's tombstones are in the state on disk).
+        let reopened = try DocumentCollection(path: scratch.path, options: options)
+        #expect(Set(reopened.documentIDs) == ids && reopened.document(id: "d4")?.text == "b b b")
     }
 
     @Test func automaticMergesLeaveALargeOldSegmentAlone() throws {
@@ -177,6 +220,7 @@ func expectError(_ code: CollectionError.Code, _ fragment: String, sourceLocatio
         try c.add(documents(0..<20))
         try c.delete(ids: ["d3"])
         for i in 20..<23 { try c.add(documents(i..<(i + 1))) }
+        c.waitForMerges()
         // 19 live + 1 + 1 + 1: the three small ones are merged among themselves, the old one keeps its tombstone.
         #expect(c.segmentCount == 2 && c.count == 22)
         let files = try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/segments").sorted()
