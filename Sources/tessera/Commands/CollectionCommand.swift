@@ -87,6 +87,7 @@ struct CollectionCommand: ParsableCommand {
                 if batch.count == batchSize { try flush() }
             }
             try flush()
+            c.waitForMerges()  // an automatic merge started by the last batches finishes before the process exits
             let seconds = Date().timeIntervalSince(start)
             printError(String(format: "%d documents in %.1f s", added, seconds))
             if json { printJSON(summary(c, [("added", .number(Double(added))), ("seconds", .number(seconds))])) }
@@ -104,6 +105,7 @@ struct CollectionCommand: ParsableCommand {
         func run() throws {
             let c = try location.open()
             let n = try c.delete(ids: id)
+            c.waitForMerges()
             printError("deleted \(n) of \(id.count) documents (\(c.count) left)")
             if json { printJSON(summary(c, [("deleted", .number(Double(n))), ("asked", .number(Double(id.count)))])) }
         }
