@@ -166,30 +166,52 @@ public final class EmbeddingModel: Sendable {
     /// Pooled vectors of already tokenized inputs.
     public func embed(inputs: [EncoderInput], options: EmbedOptions = EmbedOptions()) throws -> [Float] {
         let width = try outputWidth(options.dimension, of: dimension)
-        let hidden = encoder.config.hiddenSize
-        let mode = options.pooling ?? pipeline.pooling
-        let normalize = pipeline.normalize || options.dimension != nil
-        let heads = self.heads
-        let widest = heads.reduce(hidden) { max($0, $1.outputs) }
         var out = [Float](repeating: 0, count: inputs.count * width)
         try out.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             let sink = UnsafeSendablePointer(base)
             try run(inputs, options: options) { index, states, rows in
-                var pooled = UnsafeMutablePointer<Float>.allocate(capacity: widest)
-                var spare = UnsafeMutablePointer<Float>.allocate(capacity: widest)
-                defer { pooled.deallocate(); spare.deallocate() }
-                Pooling.pool(states, rows: rows, width: hidden, mode: mode, into: pooled)
-                for head in heads {
-                    head.apply(pooled, into: spare)
-                    swap(&pooled, &spare)
-                }
-                let target = sink.pointer + index * width
-                target.update(from: pooled, count: width)
-                if normalize { VectorKernels.l2Normalize(target, count: width) }
+                pool(states, rows: rows, options: options, width: width, into: sink.pointer + index * width)
             }
         }
         return out
+    }
+
+    /// One sequence's hidden states pooled, through the heads, into `target` (`width` values), normalised as the folder
+    /// (or a Matryoshka `dimension`) says.
+    private func pool(_ states: UnsafePointer<Float>, rows: Int, options: EmbedOptions, width: Int, into target: UnsafeMutablePointer<Float>) {
+        let hidden = encoder.config.hiddenSize
+        let widest = heads.reduce(hidden) { max($0, $1.outputs) }
+        var pooled = UnsafeMutablePointer<Float>.allocate(capacity: widest)
+        var spare = UnsafeMutablePointer<Float>.allocate(capacity: widest)
+        defer { pooled.deallocate(); spare.deallocate() }
+        Pooling.pool(states, rows: rows, width: hidden, mode: options.pooling ?? pipeline.pooling, into: pooled)
+        for head in heads {
+            head.apply(pooled, into: spare)
+            swap(&pooled, &spare)
+        }
+        target.update(from: pooled, count: width)
+        if pipeline.normalize || options.dimension != nil { VectorKernels.l2Normalize(target, count: width) }
+    }
+
+    /// Pooled vectors (as ``embed(inputs:options:)``) and L2-normalised token vectors (as
+    /// ``embedTokens(inputs:options:normalize:saliences:)`` with document saliences) of the same inputs from one
+    /// encoder pass, for an index that keeps both (a collection segment). `options.dimension` applies to the pooled
+    /// vectors only.
+    public func embedPooledAndTokens(inputs: [EncoderInput], options: EmbedOptions = EmbedOptions()) throws -> (pooled: [Float], tokens: TokenVectors) {
+        let width = try outputWidth(options.dimension, of: dimension)
+        var pooled = [Float](repeating: 0, count: inputs.count * width)
+        let layout = TokenLayout(inputs, width: tokenDimension, saliences: salienceHeads != nil)
+        defer { layout.deallocate() }
+        try pooled.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let sink = UnsafeSendablePointer(base)
+            try run(inputs, options: options) { index, states, rows in
+                pool(states, rows: rows, options: options, width: width, into: sink.pointer + index * width)
+                projectTokens(states, rows: rows, index: index, layout: layout, normalize: true, role: .document)
+            }
+        }
+        return (pooled, layout.vectors)
     }
 
     /// Token-level vectors (last hidden state of every real token, special tokens included, through the token head
@@ -213,46 +235,39 @@ public final class EmbeddingModel: Sendable {
     public func embedTokens(inputs: [EncoderInput], options: EmbedOptions = EmbedOptions(), normalize: Bool = true,
                             saliences role: TokenRole? = nil) throws -> TokenVectors {
         let width = try outputWidth(options.dimension, of: tokenDimension)
-        let hidden = encoder.config.hiddenSize
-        var offsets = [0]
-        offsets.reserveCapacity(inputs.count + 1)
-        for input in inputs { offsets.append(offsets[offsets.count - 1] + input.ids.count) }
-        var out = [Float](repeating: 0, count: offsets[inputs.count] * width)
-        let starts = offsets
-        let heads = tokenHeads, full = tokenDimension
-        let salience = role == nil ? nil : salienceHeads, isQuery = role == .query
-        // Each sequence writes its own rows of `saliences`, as of `out`.
-        let saliences = UnsafeMutableBufferPointer<Float>.allocate(capacity: salience == nil ? 0 : offsets[inputs.count])
-        saliences.initialize(repeating: 0)
-        defer { saliences.deallocate() }
-        let salienceSink = saliences.baseAddress.map(UnsafeSendablePointer.init)
-        try out.withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            let sink = UnsafeSendablePointer(base)
-            try run(inputs, options: options) { index, states, rows in
-                if let salience, let salienceSink {
-                    let u = salience.saliences(states, rows: rows, isQuery: isQuery)
-                    (salienceSink.pointer + starts[index]).update(from: u, count: rows)
-                }
-                var vectors = states
-                var projected: [UnsafeMutablePointer<Float>] = []
-                defer { projected.forEach { $0.deallocate() } }
-                let workspace = FloatBuffer(capacity: heads.isEmpty ? 0 : LinearWeights.workspaceSize)
-                for head in heads {
-                    let next = UnsafeMutablePointer<Float>.allocate(capacity: rows * head.outputs)
-                    head.apply(rows: rows, vectors, into: next, workspace: workspace)
-                    projected.append(next)
-                    vectors = UnsafePointer(next)
-                }
-                let stride = heads.isEmpty ? hidden : full
-                for r in 0..<rows {
-                    let target = sink.pointer + (starts[index] + r) * width
-                    target.update(from: vectors + r * stride, count: width)
-                    if normalize { VectorKernels.l2Normalize(target, count: width) }
-                }
-            }
+        let layout = TokenLayout(inputs, width: width, saliences: role != nil && salienceHeads != nil)
+        defer { layout.deallocate() }
+        try run(inputs, options: options) { index, states, rows in
+            projectTokens(states, rows: rows, index: index, layout: layout, normalize: normalize, role: role)
         }
-        return TokenVectors(vectors: out, offsets: offsets, dimension: width, saliences: salience == nil ? nil : Array(saliences))
+        return layout.vectors
+    }
+
+    /// One sequence's hidden states through the token heads into its rows of `layout` (the first `layout.width` values
+    /// of each, optionally normalised), and its learned saliences for `role` when the layout keeps them.
+    private func projectTokens(_ states: UnsafePointer<Float>, rows: Int, index: Int, layout: TokenLayout, normalize: Bool, role: TokenRole?) {
+        let hidden = encoder.config.hiddenSize
+        if let salience = salienceHeads, let role, let sink = layout.saliences {
+            let u = salience.saliences(states, rows: rows, isQuery: role == .query)
+            (sink.pointer + layout.starts[index]).update(from: u, count: rows)
+        }
+        let heads = tokenHeads
+        var vectors = states
+        var projected: [UnsafeMutablePointer<Float>] = []
+        defer { projected.forEach { $0.deallocate() } }
+        let workspace = FloatBuffer(capacity: heads.isEmpty ? 0 : LinearWeights.workspaceSize)
+        for head in heads {
+            let next = UnsafeMutablePointer<Float>.allocate(capacity: rows * head.outputs)
+            head.apply(rows: rows, vectors, into: next, workspace: workspace)
+            projected.append(next)
+            vectors = UnsafePointer(next)
+        }
+        let stride = heads.isEmpty ? hidden : tokenDimension, width = layout.width
+        for r in 0..<rows {
+            let target = layout.output.pointer + (layout.starts[index] + r) * width
+            target.update(from: vectors + r * stride, count: width)
+            if normalize { VectorKernels.l2Normalize(target, count: width) }
+        }
     }
 
     func outputWidth(_ dimension: Int?, of full: Int) throws(ModelError) -> Int {
@@ -310,5 +325,45 @@ public enum BatchPlanner {
         }
         if !current.isEmpty { batches.append(current) }
         return batches
+    }
+}
+
+/// Where the token vectors (and saliences) of a batch of inputs go: each sequence writes its own rows, from the
+/// encoder's worker threads.
+private final class TokenLayout: @unchecked Sendable {
+    let starts: [Int]
+    let width: Int
+    let output: UnsafeSendablePointer<Float>
+    let saliences: UnsafeSendablePointer<Float>?
+    private let rows: Int
+
+    init(_ inputs: [EncoderInput], width: Int, saliences: Bool) {
+        var offsets = [0]
+        offsets.reserveCapacity(inputs.count + 1)
+        for input in inputs { offsets.append(offsets[offsets.count - 1] + input.ids.count) }
+        starts = offsets
+        self.width = width
+        rows = offsets[inputs.count]
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows * width))
+        out.initialize(repeating: 0, count: max(1, rows * width))
+        output = UnsafeSendablePointer(out)
+        if saliences {
+            let u = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows))
+            u.initialize(repeating: 0, count: max(1, rows))
+            self.saliences = UnsafeSendablePointer(u)
+        } else {
+            self.saliences = nil
+        }
+    }
+
+    /// The filled rows as token vectors.
+    var vectors: TokenVectors {
+        TokenVectors(vectors: Array(UnsafeBufferPointer(start: output.pointer, count: rows * width)), offsets: starts, dimension: width,
+                     saliences: saliences.map { Array(UnsafeBufferPointer(start: $0.pointer, count: rows)) })
+    }
+
+    func deallocate() {
+        output.pointer.deallocate()
+        saliences?.pointer.deallocate()
     }
 }

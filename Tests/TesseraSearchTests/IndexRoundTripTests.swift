@@ -73,6 +73,26 @@ func expectError(_ fragment: String, sourceLocation: SourceLocation = #_sourceLo
         expectError("does not read a compressed token index") { _ = try xtr.searching(in: .colbert) }
     }
 
+    /// One encoder pass for a dense and a WARP index writes the same arrays, byte for byte, as the two builds alone.
+    @Test func denseAndWARPFromOnePassEqualTheSeparateBuilds() throws {
+        let model = try EmbeddingModel(folder: TinyModel.make())
+        let dir = TinyCorpus.write()
+        var options = IndexBuildOptions()
+        options.threads = 2
+        options.batchSize = 2
+        _ = try IndexBuilder.buildDense(model: model, corpus: dir + "/corpus.jsonl", destination: dir + "/dense", options: options)
+        _ = try IndexBuilder.buildWARP(model: model, corpus: dir + "/corpus.jsonl", destination: dir + "/warp", options: options)
+        let (dense, warp) = try IndexBuilder.buildDenseAndWARP(model: model, documents: try CorpusReader(path: dir + "/corpus.jsonl"),
+                                                               dense: dir + "/dense2", warp: dir + "/warp2", options: options)
+        #expect(dense.documents == 5 && warp.documents == 5 && warp.vectors > 5)
+        for (a, b) in [("dense", "dense2"), ("warp", "warp2")] {
+            let one = try IndexFolder(path: dir + "/" + a).manifest, two = try IndexFolder(path: dir + "/" + b).manifest
+            #expect(one.arrays.map(\.name) == two.arrays.map(\.name) && !one.arrays.isEmpty, "\(a)")
+            #expect(one.arrays.map(\.sha256) == two.arrays.map(\.sha256), "\(a)")
+            #expect(one.kind == two.kind && one.counts == two.counts, "\(a)")
+        }
+    }
+
     @Test func tokenIndexServesAllMultiVectorModes() throws {
         let model = try EmbeddingModel(folder: TinyModel.make())
         let dir = TinyCorpus.write()

@@ -43,7 +43,15 @@ final class Segment: @unchecked Sendable {
         var build = IndexBuildOptions()
         build.threads = options.threads
         build.warp.codebook = codebook
-        for index in configuration.indexes {
+        var indexes = configuration.indexes
+        if indexes.contains(.dense) && indexes.contains(.tokens) {
+            // Both from one encoder pass.
+            guard let model else { throw CollectionError(.invalidInput, "the dense and tokens indexes need the collection's model") }
+            _ = try IndexBuilder.buildDenseAndWARP(model: model, documents: CorpusReader(records: records), dense: path + "/" + CollectionIndex.dense.rawValue,
+                                                   warp: path + "/" + CollectionIndex.tokens.rawValue, options: build)
+            indexes.removeAll { $0 == .dense || $0 == .tokens }
+        }
+        for index in indexes {
             let destination = path + "/" + index.rawValue
             let reader = CorpusReader(records: records)
             switch index {
