@@ -163,7 +163,9 @@ public final class DocumentCollection: @unchecked Sendable {
 
     /// The `k` best live documents for `query` in `mode`, over every segment of one snapshot (`parameters`: per
     /// query, default the options'). Scores of different segments are merged as they are: exact for dense modes,
-    /// close for WARP (segments share their centroids); BM25 scores every segment with the statistics (N, avgdl,
+    /// for XTR as one index of all segments when they share their centroids (a collection's segments do: the first
+    /// segment's codebook encodes the later ones; AligneR and segments that do not share merge per-segment WARP scores,
+    /// which are close); BM25 scores every segment with the statistics (N, avgdl,
     /// document frequencies) of the live documents of all segments, so they equal those of one index of the live
     /// documents. `.hybrid` fuses two modes (`hybrid`, by default those of ``CollectionOptions``' `search.hybrid`)
     /// with `parameters.fusion`, each searched `search.hybridDepth` deep.
@@ -217,6 +219,15 @@ public final class DocumentCollection: @unchecked Sendable {
                     merged.append(ScoredDocument(document: s.key(segment: i, row: hit.document), score: hit.score))
                 }
             }
+        } else if mode == .xtr, let xtr = s.segments.first?.searchers[.xtr] as? WARPSearcher,
+                  case let engines = s.segments.compactMap({ ($0.searchers[.xtr] as? WARPSearcher)?.engine }),
+                  engines.count == s.segments.count, engines.allSatisfy({ xtr.engine.sharesCodebook(with: $0) }) {
+            // Segments that share their centroids are searched as one index: the centroids scored once, m_i from the
+            // cluster sizes of every segment.
+            guard case .tokens(let tokens) = try xtr.prepare(query) else { return [] }
+            let hits = WARPEngine.searchXTR(tokens, engines: engines, excluding: s.deleted, topK: k,
+                                            parameters: xtr.engineParameters(parameters ?? xtr.defaultParameters))
+            merged = hits.map { ScoredDocument(document: s.key(segment: $0.index, row: $0.hit.document), score: $0.hit.score) }
         } else {
             var prepared: PreparedQuery? = nil
             for (i, segment) in s.segments.enumerated() {

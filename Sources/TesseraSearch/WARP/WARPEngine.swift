@@ -79,7 +79,7 @@ public final class WARPEngine: @unchecked Sendable {
         meanSalience = index.tokenCount > 0 ? Float(Double(sum) / Double(index.tokenCount)) * index.salienceUnit : 1
     }
 
-    private func takeScratch(_ count: Int) -> [WARPScratch] {
+    func takeScratch(_ count: Int) -> [WARPScratch] {
         lock.lock()
         var out: [WARPScratch] = []
         while out.count < count, let s = pool.popLast() { out.append(s) }
@@ -88,14 +88,14 @@ public final class WARPEngine: @unchecked Sendable {
         return out
     }
 
-    private func giveBack(_ scratches: [WARPScratch]) {
+    func giveBack(_ scratches: [WARPScratch]) {
         lock.lock(); pool.append(contentsOf: scratches); lock.unlock()
     }
 
     /// Stage 1 for all query tokens: centroid scores `n × K` (bfloat16 products where the CPU has them; the
     /// probed centroids are rescored exactly in ``WARPCentroidSelection``) and the query tokens laid out for the
     /// decoding kernel (`preparedStride` floats each). `threads` workers split the centroid panels (bfloat16 path).
-    private func centroidScores(_ query: QueryTokens, scores: FloatBuffer, prepared: FloatBuffer, workspace: FloatBuffer,
+    func centroidScores(_ query: QueryTokens, scores: FloatBuffer, prepared: FloatBuffer, workspace: FloatBuffer,
                                 threads: Int) {
         let n = query.count, k = index.centroidCount, d = index.dimension, pd = index.codec.paddedDimension
         let ps = preparedStride
@@ -151,14 +151,14 @@ public final class WARPEngine: @unchecked Sendable {
         } }
     }
 
-    private func takeQueryBuffers() -> (FloatBuffer, FloatBuffer, FloatBuffer) {
+    func takeQueryBuffers() -> (FloatBuffer, FloatBuffer, FloatBuffer) {
         lock.lock()
         let b = queryPool.popLast()
         lock.unlock()
         return b ?? (FloatBuffer(), FloatBuffer(), FloatBuffer())
     }
 
-    private func giveBackQueryBuffers(_ b: (FloatBuffer, FloatBuffer, FloatBuffer)) {
+    func giveBackQueryBuffers(_ b: (FloatBuffer, FloatBuffer, FloatBuffer)) {
         lock.lock(); queryPool.append(b); lock.unlock()
     }
 
@@ -265,25 +265,28 @@ public final class WARPEngine: @unchecked Sendable {
     /// Decodes every non-empty probed cluster of one query token into `scratch.clusterScores` (one score per
     /// posting) and hands its posting range to `body`.
     @inline(__always)
-    private func forEachProbedCluster(_ scratch: WARPScratch, q: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-                                      _ body: (_ lo: Int, _ hi: Int) -> Void) {
-        for j in 0..<scratch.selection.probeCount {
-            let c = scratch.selection.best[j]
+    func forEachProbedCluster(_ scratch: WARPScratch, selection: WARPCentroidSelection? = nil, q: UnsafePointer<Float>,
+                              weights: UnsafePointer<Float>, _ body: (_ lo: Int, _ hi: Int) -> Void) {
+        let selection = selection ?? scratch.selection
+        for j in 0..<selection.probeCount {
+            let c = selection.best[j]
             let lo = Int(index.centroidOffsets[Int(c)]), hi = Int(index.centroidOffsets[Int(c) + 1])
             guard hi > lo else { continue }
-            WARPDecompression.score(index: index, weights: weights, q: q, centroidScore: scratch.selection.bestScores[j],
+            WARPDecompression.score(index: index, weights: weights, q: q, centroidScore: selection.bestScores[j],
                                     range: lo..<hi, into: scratch.clusterScores)
             body(lo, hi)
         }
     }
 
-    /// Decodes the probed clusters of one query token and merges them (XTR).
-    private func xtrToken(_ scratch: WARPScratch, q: UnsafePointer<Float>, weights: UnsafePointer<Float>) {
+    /// Decodes the probed clusters of one query token and merges them (XTR); `selection`: the probes and m_i, by
+    /// default those in `scratch` (another engine's, for indexes searched as one).
+    func xtrToken(_ scratch: WARPScratch, selection: WARPCentroidSelection? = nil, q: UnsafePointer<Float>, weights: UnsafePointer<Float>) {
         let docs = index.postingDocuments.buffer.baseAddress!
-        forEachProbedCluster(scratch, q: q, weights: weights) { lo, hi in
+        let selection = selection ?? scratch.selection
+        forEachProbedCluster(scratch, selection: selection, q: q, weights: weights) { lo, hi in
             scratch.maxMerge(documents: docs + lo, scores: scratch.clusterScores, count: hi - lo)
         }
-        scratch.sumMerge(missing: scratch.selection.missing)
+        scratch.sumMerge(missing: selection.missing)
     }
 
     /// Document tokens one query token aligns to in document `d`: the alignment's count for the document's full

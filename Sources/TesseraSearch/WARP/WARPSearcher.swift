@@ -73,14 +73,20 @@ public final class WARPSearcher: Searcher {
         return p
     }
 
-    public func search(_ query: PreparedQuery, topK: Int, parameters call: SearchParameters) throws -> [ScoredDocument] {
-        guard case .tokens(let q) = query else { throw MismatchedQuery() }
+    /// The engine's settings for a call with `call`: those the searcher was opened with, with the call's WARP fields.
+    public func engineParameters(_ call: SearchParameters) -> WARPSearchParameters {
         var p = parameters
         p.nProbe = call.nProbe
         p.tPrime = call.tPrime
         p.alignment = call.alignment
         p.queryPrune = call.queryPrune
         p.threads = call.threads
+        return p
+    }
+
+    public func search(_ query: PreparedQuery, topK: Int, parameters call: SearchParameters) throws -> [ScoredDocument] {
+        guard case .tokens(let q) = query else { throw MismatchedQuery() }
+        let p = engineParameters(call)
         return mode == .aligner ? engine.searchAligner(q, topK: topK, parameters: p) : engine.searchXTR(q, topK: topK, parameters: p)
     }
 }

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import TesseraIndex
+import TesseraIO
+import TesseraKernels
+@testable import TesseraSearch
+
+@Suite struct WARPSegmentsTests {
+    /// Writes a WARP index of documents `range` of the fixture at `path`, encoded with `codebook` (trained if nil).
+    func build(_ f: WARPFixture, _ range: Range<Int>, at path: String, codebook: WARPCodebook?) throws -> WARPEngine {
+        var p = WARPBuildParameters()
+        p.centroids = 16
+        p.iterations = 3
+        p.codebook = codebook
+        let builder = try WARPIndexBuilder(destination: path, dimension: f.d, parameters: p)
+        for doc in range {
+            try f.vectors.withUnsafeBufferPointer { b in
+                try builder.add(documentID: "d\(doc)", vectors: UnsafeBufferPointer(rebasing: b[(f.offsets[doc] * f.d)..<(f.offsets[doc + 1] * f.d)]),
+                                tokenIds: Array(f.ids[f.offsets[doc]..<f.offsets[doc + 1]]))
+            }
+        }
+        _ = try builder.finish(model: .null, parameters: JSONObject(), titles: nil, texts: nil)
+        return WARPEngine(index: try WARPIndex(path: path))
+    }
+
+    /// Three indexes of consecutive documents, encoded with the codebook of one index of them all, searched as one
+    /// give that index's scores (the same codes, probes and m_i from the summed cluster sizes); excluded documents
+    /// are left out; one engine alone gives its own search.
+    @Test func segmentsSharingACodebookSearchAsOneIndex() throws {
+        let f = try WARPFixture(documents: 60, centroids: 16)
+        defer { f.remove() }
+        let whole = try build(f, 0..<60, at: f.root + "/whole", codebook: nil)
+        let codebook = try whole.index.codebook
+        let parts = [0..<25, 25..<26, 26..<60]
+        let engines = try parts.enumerated().map { try build(f, $1, at: f.root + "/part\($0)", codebook: codebook) }
+        #expect(engines.allSatisfy { whole.sharesCodebook(with: $0) && engines[0].sharesCodebook(with: $0) })
+        let other = try build(f, 0..<30, at: f.root + "/other", codebook: nil)
+        var p = WARPSearchParameters()
+        p.nProbe = 4
+        p.tPrime = 40
+        for seed in 1...6 as ClosedRange<UInt64> {
+            let q = f.query(seed: seed)
+            for threads in [1, 2] {
+                p.threads = threads
+                let expected = whole.searchXTR(q, topK: 20, parameters: p)
+                let got = WARPEngine.searchXTR(q, engines: engines, topK: 20, parameters: p)
+                let global = got.map { ScoredDocument(document: Int32(parts[$0.index].lowerBound) + $0.hit.document, score: $0.hit.score) }
+                #expect(global.count == expected.count)
+                for (a, b) in zip(global, expected) {
+                    #expect(abs(a.score - b.score) < 1e-5, "seed \(seed): \(a) vs \(b)")
+                }
+                #expect(Set(global.map(\.document)) == Set(expected.map(\.document)) || zip(global, expected).allSatisfy { abs($0.score - $1.score) < 1e-5 })
+                // Documents left out, as a collection's deleted rows.
+                let excluded = WARPEngine.searchXTR(q, engines: engines, excluding: [[0, 3], [], [1]], topK: 20, parameters: p)
+                #expect(!excluded.contains { ($0.index == 0 && [0, 3].contains($0.hit.document)) || ($0.index == 2 && $0.hit.document == 1) })
+                // One engine: its own search.
+                #expect(WARPEngine.searchXTR(q, engines: [whole], topK: 20, parameters: p).map(\.hit) == expected)
+            }
+        }
+        #expect(!whole.sharesCodebook(with: other))
+    }
+}
