@@ -75,13 +75,7 @@ extension BM25Index {
                 }
             }
         }
-        var heap = TopK(k: topK)
-        for i in 0..<touchedCount {
-            let d = Int(touched[i])
-            heap.insert(Int32(truncatingIfNeeded: d), scores[d])
-            scores[d] = 0
-        }
-        return heap.sorted()
+        return scratch.rank(touched: touchedCount, topK: topK)
     }
 }
 
@@ -102,6 +96,18 @@ final class BM25Scratch {
     deinit {
         scores.deallocate()
         touched.deallocate()
+    }
+
+    /// The `topK` best of the first `count` touched documents, best first (ties: the lower document), their scores
+    /// set back to 0 for the next search.
+    func rank(touched count: Int, topK: Int) -> [ScoredDocument] {
+        var heap = TopK(k: topK)
+        for i in 0..<count {
+            let d = Int(touched[i])
+            heap.insert(Int32(truncatingIfNeeded: d), scores[d])
+            scores[d] = 0
+        }
+        return heap.sorted()
     }
 }
 

@@ -85,12 +85,6 @@ extension BM25Index {
                 }
             }
         }
-        var heap = TopK(k: topK)
-        for i in 0..<touchedCount {
-            let d = Int(touched[i])
-            heap.insert(Int32(truncatingIfNeeded: d), scores[d])
-            scores[d] = 0
-        }
-        return heap.sorted()
+        return scratch.rank(touched: touchedCount, topK: topK)
     }
 }
