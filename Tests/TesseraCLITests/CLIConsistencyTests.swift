@@ -63,6 +63,12 @@ import TesseraTestSupport
             #expect(r.status != 0, "accepted: \(arguments)")
             for fragment in fragments { #expect(r.stderr.contains(fragment), "\(arguments): \(r.stderr)") }
         }
+        let trainHelp = try CLI.run(["train", "--help"])
+        #expect(["aligner", "colbert", "gecko", "pca", "random"].allSatisfy(trainHelp.stdout.contains), "\(trainHelp.stdout)")
+        let train = ["train", "--model", "none", "--data", data + "/none.jsonl", "--out", data + "/t"]
+        try refused(train + ["--loss", "triplet"], ["triplet", "aligner"])
+        try refused(train + ["--head-init", "zeros"], ["zeros", "pca"])
+        try refused(train + ["--format", "chat"], ["chat", "gecko"])
         let search = ["search", "--index", data + "/none", "--queries", data + "/queries.jsonl", "--out", data + "/r.trec"]
         try refused(search + ["--mode", "nope"], ["nope", "aligner-exact"])
         try refused(search + ["--mode", "aligner", "--prune", "0.5"], ["--prune does not apply to --mode aligner", "tessera index --prune"])

@@ -11,7 +11,7 @@ import TesseraTraining
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Fine-tune an embedding model on query/positive(/negatives) JSON lines (MNRL, Gecko, ColBERT or XTR loss).",
+        abstract: "Fine-tune an embedding model on query/positive(/negatives) JSON lines (MNRL, Gecko, ColBERT, XTR or AligneR loss).",
         discussion: """
         Training lines: {"query": ..., "positive": ..., "negatives": [...], "task": ...}; negatives and task are optional \
         and a document may be {"title": ..., "text": ...}. The output folder is a sentence-transformers model folder (for \
@@ -26,8 +26,8 @@ struct TrainCommand: ParsableCommand {
     var data: String
     @Option(name: .long, help: "Output folder.")
     var out: String
-    @Option(name: .long, help: "mnrl (in-batch softmax, cosine × scale), gecko (PAPERS.md §1), colbert (MaxSim over token vectors) or xtr (PAPERS.md §2).")
-    var loss: String = "mnrl"
+    @Option(name: .long, help: "mnrl (in-batch softmax, cosine × scale), gecko (PAPERS.md §1), colbert (MaxSim over token vectors), xtr (PAPERS.md §2) or aligner (PAPERS.md §3: sparse alignment with learned saliences).")
+    var loss: LossArgument = .mnrl
     @Option(name: .long, help: "Matryoshka widths, comma-separated (e.g. 384,256,128).")
     var mrlDims: String?
     @Option(name: .long, help: "Matryoshka weights, comma-separated (default 1 each).")
@@ -37,7 +37,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "colbert / xtr: width of the token head a model without one gets (default 128).")
     var dim: Int?
     @Option(name: .long, help: "colbert / xtr: how a new token head starts: random (PyLate's, the default) or pca (the principal directions of the encoder's token states on the training texts).")
-    var headInit: String?
+    var headInit: HeadInitArgument?
     @Option(name: .long, help: "xtr: document tokens of the batch each query token retrieves (k_train, default 128).")
     var kTrain: Int?
     @Option(name: .long, help: "aligner: document tokens each query token aligns to in each document (top-k, default 1).")
@@ -81,7 +81,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Hard negatives per query (default: the fewest any line has).")
     var negatives: Int?
     @Option(name: .long, help: "plain, or gecko (task: … | query: …, title: … | text: …).")
-    var format: String = "plain"
+    var format: InputFormat = .plain
     @Option(name: .long, help: "Steps between checkpoints (default: once per epoch).")
     var checkpointEvery: Int?
     @Option(name: .long, help: "BEIR folder to score nDCG@10 on at every checkpoint (the output keeps the best): exact dense retrieval, or for colbert and xtr the WARP engine's xtr search.")
@@ -101,10 +101,8 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if InputFormat(rawValue: format) == nil { throw ValidationError("--format must be plain or gecko") }
-        if !["mnrl", "gecko", "colbert", "xtr", "aligner"].contains(loss) { throw ValidationError("--loss must be mnrl, gecko, colbert, xtr or aligner") }
-        if kTrain != nil && loss != "xtr" { throw ValidationError("--k-train applies to --loss xtr") }
-        if dim != nil && !["colbert", "xtr", "aligner"].contains(loss) { throw ValidationError("--dim applies to --loss colbert, xtr and aligner (use --mrl-dims for pooled losses)") }
+        if kTrain != nil && loss != .xtr { throw ValidationError("--k-train applies to --loss xtr") }
+        if dim != nil && ![.colbert, .xtr, .aligner].contains(loss) { throw ValidationError("--dim applies to --loss colbert, xtr and aligner (use --mrl-dims for pooled losses)") }
         _ = try parseList(mrlDims, Int.init, "--mrl-dims")
         _ = try parseList(mrlWeights, Double.init, "--mrl-weights")
     }
@@ -119,12 +117,12 @@ struct TrainCommand: ParsableCommand {
 
     var trainingConfiguration: TrainingConfiguration {
         get throws {
-            var c = TrainingConfiguration(loss: loss)
+            var c = TrainingConfiguration(loss: loss.rawValue)
             c.scale = scale
             if let temperature { c.temperature = temperature }
             c.kTrain = kTrain
             c.tokenDimension = dim
-            c.headInit = headInit
+            c.headInit = headInit?.rawValue
             (c.alignK, c.alphaQuery, c.alphaDocument, c.epsilon, c.gateIterations) = (alignK, alphaQuery, alphaDocument, epsilon, gateIterations)
             c.matryoshkaDimensions = try parseList(mrlDims, Int.init, "--mrl-dims")
             c.matryoshkaWeights = try parseList(mrlWeights, Double.init, "--mrl-weights")
@@ -142,7 +140,7 @@ struct TrainCommand: ParsableCommand {
             c.maxLength = maxLength
             c.queryMaxLength = queryMaxLength
             c.negatives = negatives
-            c.format = InputFormat(rawValue: format) ?? .plain
+            c.format = format
             c.checkpointEvery = checkpointEvery
             return c
         }

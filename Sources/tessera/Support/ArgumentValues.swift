@@ -1,11 +1,13 @@
 import ArgumentParser
 import TesseraModels
 import TesseraSearch
+import TesseraTraining
 
 // Flags whose values are a closed set are enums, so that `--help` lists the values and a wrong one is refused by name.
 
 extension SearchMode: ExpressibleByArgument {}
 extension PoolingMode: ExpressibleByArgument {}
+extension InputFormat: ExpressibleByArgument {}
 
 /// What `tessera index --kind` builds.
 enum IndexKindArgument: String, CaseIterable, ExpressibleByArgument {
@@ -23,4 +25,26 @@ enum FusionArgument: String, CaseIterable, ExpressibleByArgument {
     case rrf
     /// Min-max normalised scores, weighted by --weight.
     case score
+}
+
+/// What `tessera train --loss` optimises.
+enum LossArgument: String, CaseIterable, ExpressibleByArgument {
+    /// In-batch softmax over cosine × scale (sentence-transformers' MultipleNegativesRankingLoss).
+    case mnrl
+    /// Gecko's (PAPERS.md §1).
+    case gecko
+    /// ColBERT's MaxSim contrastive loss over token vectors.
+    case colbert
+    /// XTR's objective (PAPERS.md §2).
+    case xtr
+    /// AligneR's sparse alignment with learned saliences (PAPERS.md §3).
+    case aligner
+}
+
+/// How `tessera train --head-init` starts a new token head.
+enum HeadInitArgument: String, CaseIterable, ExpressibleByArgument {
+    /// Uniform ±1/√inputs, as PyLate initialises one.
+    case random
+    /// The principal directions of the encoder's token states on the training texts.
+    case pca
 }
