@@ -202,7 +202,13 @@ enum OpenAPIDocument {
               "hybrid": {"type": ["array", "null"], "items": {"$ref": "#/components/schemas/FusedMode"}, "minItems": 2, "maxItems": 2, "description": "mode hybrid: the two modes fused (default xtr, bm25)"},
               "fusion": {"enum": ["rrf", "score", null], "description": "mode hybrid: reciprocal rank fusion (k = 60, the default) or min-max normalised score fusion"},
               "weight": {"type": ["number", "null"], "minimum": 0, "maximum": 1, "description": "fusion score: weight of the first mode (the second gets 1 - weight; default 0.5)"}
-            }
+            },
+            "allOf": [
+              {"if": {"not": {"required": ["mode"], "properties": {"mode": {"const": "hybrid"}}}},
+               "then": {"properties": {"hybrid": {"type": "null"}, "fusion": {"type": "null"}, "weight": {"type": "null"}}}},
+              {"if": {"not": {"required": ["fusion"], "properties": {"fusion": {"const": "score"}}}},
+               "then": {"properties": {"weight": {"type": "null"}}}}
+            ]
           },
           "Hit": {
             "type": "object", "required": ["id", "score", "title", "text"],
