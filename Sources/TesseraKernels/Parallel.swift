@@ -26,6 +26,22 @@ public enum Parallel {
             }
         }
     }
+
+    /// Calls `body(worker, item)` for every item in `0..<count` on up to `threads` threads, item `i` always on worker
+    /// `i % workers`, in increasing order. Use it where workers accumulate floating-point sums that are combined
+    /// afterwards: which items a worker adds, and in which order, is then the same on every run, so the result is
+    /// bit-identical from run to run (``forEach(count:threads:_:)`` hands items to whichever worker is free).
+    public static func forEachStrided(count: Int, threads: Int, _ body: @Sendable (_ worker: Int, _ item: Int) -> Void) {
+        let workers = max(1, min(threads, count))
+        BLAS.pinToCallingThread()
+        if workers == 1 {
+            for item in 0..<count { body(0, item) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for item in stride(from: worker, to: count, by: workers) { body(worker, item) }
+        }
+    }
 }
 
 /// A lock-protected counter handing out work items.

@@ -98,6 +98,30 @@ import Testing
         Parallel.forEach(count: 1000, threads: 2) { _, i in box.pointer[i] += 1 }
         #expect((0..<1000).allSatisfy { hits[$0] == 1 })
     }
+
+    /// The strided loop visits every item once, item i on worker i % workers, each worker in increasing order.
+    @Test func stridedForEachPinsItemsToWorkers() {
+        for (count, threads) in [(1000, 2), (7, 3), (2, 5), (0, 2)] {
+            let hits = UnsafeMutablePointer<Int>.allocate(capacity: max(1, count))
+            hits.initialize(repeating: -1, count: max(1, count))
+            let last = UnsafeMutablePointer<Int>.allocate(capacity: 8)
+            last.initialize(repeating: -1, count: 8)
+            defer { hits.deallocate(); last.deallocate() }
+            let box = PointerBox(hits), order = PointerBox(last)
+            let ordered = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+            ordered.initialize(to: 1)
+            defer { ordered.deallocate() }
+            let flag = PointerBox(ordered)
+            Parallel.forEachStrided(count: count, threads: threads) { worker, i in
+                if order.pointer[worker] >= i { flag.pointer.pointee = 0 }
+                order.pointer[worker] = i
+                box.pointer[i] = worker
+            }
+            let workers = max(1, min(threads, count))
+            #expect((0..<count).allSatisfy { hits[$0] == $0 % workers }, "\(count) items on \(threads) threads")
+            #expect(ordered.pointee == 1)
+        }
+    }
 }
 
 struct PointerBox: @unchecked Sendable {

@@ -53,8 +53,12 @@ import TesseraKernels
                 // Documents left out, as a collection's deleted rows.
                 let excluded = WARPEngine.searchXTR(q, engines: engines, excluding: [[0, 3], [], [1]], topK: 20, parameters: p)
                 #expect(!excluded.contains { ($0.index == 0 && [0, 3].contains($0.hit.document)) || ($0.index == 2 && $0.hit.document == 1) })
-                // One engine: its own search.
+                // One engine: its own search, bit for bit; and the same on every run, whatever thread takes a token.
                 #expect(WARPEngine.searchXTR(q, engines: [whole], topK: 20, parameters: p).map(\.hit) == expected)
+                for _ in 0..<5 {
+                    #expect(whole.searchXTR(q, topK: 20, parameters: p) == expected)
+                    #expect(WARPEngine.searchXTR(q, engines: engines, topK: 20, parameters: p).map(\.hit) == got.map(\.hit))
+                }
             }
         }
         #expect(!whole.sharesCodebook(with: other))

@@ -51,7 +51,7 @@ extension WARPEngine {
                 let sz = UnsafeSendablePointer(readOnly: sizeBuffer.baseAddress!)
                 first.index.bucketWeightsPointer { weights in
                     let w = UnsafeSendablePointer(readOnly: weights)
-                    Parallel.forEach(count: n, threads: workers) { worker, i in
+                    Parallel.forEachStrided(count: n, threads: workers) { worker, i in
                         // The probes and m_i, in the first index's scratch of this worker; every index decodes them.
                         let chooser = scratches[0][worker]
                         chooser.selection.select(row: s.pointer + i * k, centroids: k, nProbe: nProbe, bound: bound, tPrime: tPrime, sizes: sz.pointer)

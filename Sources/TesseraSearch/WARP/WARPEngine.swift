@@ -222,7 +222,7 @@ public final class WARPEngine: @unchecked Sendable {
                 let qv = UnsafeSendablePointer(readOnly: qvBuffer.baseAddress!)
                 index.bucketWeightsPointer { weights in
                     let w = UnsafeSendablePointer(readOnly: weights)
-                    Parallel.forEach(count: n, threads: workers) { worker, i in
+                    Parallel.forEachStrided(count: n, threads: workers) { worker, i in
                         let scratch = scratches[worker]
                         scratch.selection.select(row: s.pointer + i * k, centroids: k, nProbe: nProbe, bound: bound,
                                                  tPrime: tPrime, sizes: sz.pointer)
