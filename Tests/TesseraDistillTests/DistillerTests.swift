@@ -164,6 +164,38 @@ import TesseraTestSupport
         }
     }
 
+    /// `--scoring none`: one LLM request per sample (stage 1, no probe, no scoring), the seed passage as the positive and
+    /// the hard negative from the retriever's ranking; asking for it with FRet's fused positive is an error.
+    @Test func withoutRelabellingOnlyQueriesAreGenerated() async throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let server = FakeLLMServer { path, body, _ in
+            .init(body: FakeLLMServer.chat(#"{"query": "which animal is described here", "task": "t"}"#))
+        }
+        try await server.start()
+        let summary = try await distiller(server, cache: nil, sample: 4, adjust: {
+            $0.positive = .seed
+            $0.scoring = .retrieverOnly
+            $0.negative = .rank(3)
+        }).run(output: folder + "/none.jsonl", resume: false)
+        let requests = server.requests
+        await server.stop()
+        #expect(requests.count == 4 && requests.allSatisfy { $0.path.hasSuffix("/chat/completions") })
+        #expect(summary.kept == 4 && summary.scoring == .retrieverOnly && summary.echoAlignment == nil)
+        let n = corpus.count
+        for line in try lines(folder + "/none.jsonl") {
+            let seed = try #require(line["seed_id"]?.stringValue)
+            #expect(line["positive_id"]?.stringValue == seed && line["scoring"]?.stringValue == "none")
+            // The retriever ranks d(n-1), d(n-2), …; the negative is the second of them that is not the seed.
+            let others = (0..<n).map { "d\(n - 1 - $0)" }.filter { $0 != seed }
+            #expect(line["negative_ids"]?.arrayValue?.first?.stringValue == others[1], "\(seed)")
+            #expect(line["candidates"]?.arrayValue?.allSatisfy { $0["rc"] == .null && $0["ql"] == .null } == true)
+        }
+        #expect(throws: DistillError.self) {
+            _ = try self.distiller(server, cache: nil, adjust: { $0.scoring = .retrieverOnly })
+        }
+    }
+
     @Test func resumesAfterAFailureWithNothingWrittenLost() async throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -44,6 +44,9 @@ public struct DistillOptions: Sendable {
         if maximumPassageCharacters < 16 { throw DistillError(.invalidArgument, "--max-passage-chars must be at least 16") }
         if samplesInFlight < 1 { throw DistillError(.invalidArgument, "samples in flight must be at least 1") }
         if families.isEmpty { throw DistillError(.invalidArgument, "no task family given") }
+        if scoring == .retrieverOnly, positive == .fused {
+            throw DistillError(.invalidArgument, "--scoring none leaves the LLM nothing to rank the neighbours by: use it with --positive seed")
+        }
     }
 }
 
@@ -55,6 +58,14 @@ public enum RelabelScoring: String, Sendable {
     case relevanceOnly = "rc"
     /// Query likelihood only (no answer log-probabilities on this server).
     case likelihoodOnly = "ql"
+    /// No relabelling: one LLM request per passage (stage 1); the seed passage is the positive and the hard negative
+    /// comes from the retriever's ranking (Gecko's ablation without LLM relabelling, at a twentieth of the cost).
+    case retrieverOnly = "none"
+
+    /// Whether the LLM scores query likelihood.
+    var scoresLikelihood: Bool { self == .both || self == .likelihoodOnly }
+    /// Whether the LLM scores relevance.
+    var scoresRelevance: Bool { self == .both || self == .relevanceOnly }
 }
 
 /// Where a training line's positive comes from.

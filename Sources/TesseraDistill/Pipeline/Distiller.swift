@@ -84,6 +84,7 @@ public final class Distiller: Sendable {
     /// both are, or when `options.scoring` asks for one the server cannot give.
     public func probeScoring() async throws -> (scoring: RelabelScoring, alignment: EchoAlignment, note: String?) {
         let wanted = options.scoring
+        if wanted == .retrieverOnly { return (.retrieverOnly, .aligned, nil) }
         var alignment = EchoAlignment.aligned
         var qlError: DistillError? = nil
         var rcError: DistillError? = nil
@@ -130,7 +131,7 @@ public final class Distiller: Sendable {
         let worker = SampleWorker(distiller: self, scoring: scoring, alignment: alignment)
         var summary = DistillSummary()
         summary.scoring = scoring
-        summary.echoAlignment = scoring == .relevanceOnly ? nil : alignment
+        summary.echoAlignment = scoring.scoresLikelihood ? alignment : nil
         summary.samples = positions.count
         for line in log.lines { summary.count(line) }
         let window = max(1, options.samplesInFlight)

@@ -47,16 +47,16 @@ struct SampleWorker: Sendable {
         likelihood.alternatives = options.likelihoodAlternatives
         let scorer = likelihood
         let scores = try await withThrowingTaskGroup(of: (Int, QueryLikelihood.Score?, (Double, Double, Double)?).self) { group in
-            for (i, candidate) in candidates.enumerated() {
+            for (i, candidate) in candidates.enumerated() where scoring != .retrieverOnly {
                 let passage = d.passage(candidate.document)
                 group.addTask {
                     var ql: QueryLikelihood.Score? = nil
                     var rc: (Double, Double, Double)? = nil
-                    if scoring != .relevanceOnly {
+                    if scoring.scoresLikelihood {
                         let prefix = Prompts.fill(d.prompts.queryLikelihood, ["passage": passage, "task": task])
                         ql = try await scorer.score(prefix: prefix, continuation: " " + generated.query)
                     }
-                    if scoring != .likelihoodOnly {
+                    if scoring.scoresRelevance {
                         let prompt = Prompts.fill(d.prompts.relevance, ["passage": passage, "task": task, "query": generated.query])
                         rc = try await RelevanceClassifier(client: d.client).score(prompt)
                     }

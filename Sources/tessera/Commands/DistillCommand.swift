@@ -59,7 +59,7 @@ struct DistillCommand: ParsableCommand {
     var positive: String = "fused"
     @Option(name: .long, help: "The fused rank of the hard negative.")
     var negativeRank: Int = 20
-    @Option(name: .long, help: "What the LLM scores: auto (both where the server can), both, rc (relevance alone) or ql (query likelihood alone).")
+    @Option(name: .long, help: "What the LLM scores: auto (both where the server can), both, rc (relevance alone), ql (query likelihood alone) or none (no relabelling, with --positive seed: one LLM request per passage, the hard negative from the retriever's ranking).")
     var scoring: String = "auto"
     @Option(name: .long, help: "Alternatives per prompt position asked for by query likelihood.")
     var likelihoodAlternatives: Int = 20
@@ -92,7 +92,8 @@ struct DistillCommand: ParsableCommand {
         if !["dense", "xtr"].contains(retriever) { throw ValidationError("--retriever must be dense or xtr") }
         if !["rank", "lowest", "random"].contains(negative) { throw ValidationError("--negative must be rank, lowest or random") }
         if PositiveSelection(rawValue: positive) == nil { throw ValidationError("--positive must be fused or seed") }
-        if !["auto", "both", "rc", "ql"].contains(scoring) { throw ValidationError("--scoring must be auto, both, rc or ql") }
+        if !["auto", "both", "rc", "ql", "none"].contains(scoring) { throw ValidationError("--scoring must be auto, both, rc, ql or none") }
+        if scoring == "none" && positive != "seed" { throw ValidationError("--scoring none needs --positive seed (nothing ranks the neighbours but the retriever)") }
         if concurrency < 1 || threads < 1 { throw ValidationError("--concurrency and --threads must be at least 1") }
     }
 
@@ -119,7 +120,7 @@ struct DistillCommand: ParsableCommand {
         options.maximumPassageCharacters = maxPassageChars
         options.generationTemperature = temperature
         options.samplesInFlight = max(2, concurrency)
-        options.scoring = ["both": .both, "rc": .relevanceOnly, "ql": .likelihoodOnly][scoring]
+        options.scoring = ["both": .both, "rc": .relevanceOnly, "ql": .likelihoodOnly, "none": .retrieverOnly][scoring]
         options.likelihoodAlternatives = likelihoodAlternatives
         options.positive = PositiveSelection(rawValue: positive) ?? .fused
         let promptSet = try prompts.map { try Prompts(folder: $0) } ?? Prompts.builtIn
