@@ -121,6 +121,67 @@ import TesseraIO
         }
     }
 
+    /// Format version 2 names kinds as the CLI does (`kind` + `layout` for tokens); a version-1 folder of every kind
+    /// still opens as the same kind; a kind and layout that do not go together are refused.
+    @Test func versionTwoNamesKindsAsTheCLIAndVersionOneStillOpens() throws {
+        let dir = makeTemporaryFolder()
+        let cases: [(IndexKind, String, String?)] = [(.bm25, "bm25", nil), (.dense, "dense", nil), (.documents, "documents", nil),
+                                                     (.tokens, "tokens", "exact"), ("tokens-warp", "tokens", "warp")]
+        func manifest(_ path: String) throws -> JSONObject {
+            try #require(try JSONValue.parse(Array(Data(contentsOf: URL(fileURLWithPath: path + "/manifest.json")))).objectValue)
+        }
+        func write(_ object: JSONObject, _ path: String) throws {
+            try Data(JSONWriter.encode(.object(object))).write(to: URL(fileURLWithPath: path + "/manifest.json"))
+        }
+        func error(_ path: String) -> IndexError? {
+            do { _ = try IndexFolder(path: path); return nil } catch { return error }
+        }
+        for (kind, name, layout) in cases {
+            let path = dir + "/" + kind.rawValue
+            let writer = try IndexFolderWriter(destination: path, kind: kind)
+            try writer.addArray("x", [Int32(1), 2])
+            try writer.commit()
+            var object = try manifest(path)
+            #expect(object["format_version"]?.intValue == 2 && object["kind"]?.stringValue == name, "\(kind)")
+            #expect(object["layout"]?.stringValue == layout, "\(kind)")
+            #expect(try IndexFolder(path: path, kind: kind).manifest.kind == kind)
+            // The same folder as format version 1 wrote it.
+            let v2 = object
+            object.entries.removeAll { $0.key == "layout" }
+            for i in object.entries.indices {
+                if object.entries[i].key == "format_version" { object.entries[i].value = .number(1) }
+                if object.entries[i].key == "kind" { object.entries[i].value = .string(kind.rawValue) }
+            }
+            try write(object, path)
+            let old = try IndexFolder(path: path, kind: kind)
+            #expect(old.manifest.formatVersion == 1 && old.manifest.kind == kind)
+            // Version 1 has no layout; version 2 has no `tokens-warp`, and each kind takes only its own layouts.
+            object.entries.append(("layout", .string("warp")))
+            try write(object, path)
+            #expect(error(path)?.code == .invalidManifest)
+            var edited = v2
+            edited.entries.removeAll { $0.key == "layout" }
+            try write(edited, path)
+            #expect((error(path) == nil) == (layout == nil), "\(kind) without a layout")
+            edited.entries.append(("layout", .string(layout == nil ? "exact" : "flat")))
+            try write(edited, path)
+            #expect(error(path)?.code == .invalidManifest, "\(kind) with a wrong layout")
+            edited.entries.removeAll { $0.key == "layout" }
+            edited.entries.append(("layout", .number(1)))
+            try write(edited, path)
+            #expect(error(path)?.code == .invalidManifest)
+        }
+        let path = dir + "/tokens-warp"
+        var object = try manifest(path)
+        for i in object.entries.indices {
+            if object.entries[i].key == "format_version" { object.entries[i].value = .number(2) }
+            if object.entries[i].key == "kind" { object.entries[i].value = .string("tokens-warp") }
+        }
+        object.entries.removeAll { $0.key == "layout" }
+        try write(object, path)  // format 2, kind "tokens-warp"
+        #expect(error(path)?.code == .unknownKind)
+    }
+
     /// Rewrites one manifest field (as JSON text) and returns the error of opening the folder.
     func openWithManifestEdit(_ edit: (inout JSONObject) -> Void) throws -> IndexError? {
         let dir = makeTemporaryFolder()
@@ -142,7 +203,7 @@ import TesseraIO
     }
 
     @Test func manifestVersionKindAndSyntaxErrors() throws {
-        let newer = try openWithManifestEdit(set("format_version", .number(2)))
+        let newer = try openWithManifestEdit(set("format_version", .number(3)))
         #expect(newer?.code == .unsupportedFormatVersion)
         #expect(newer?.message.contains("newer") == true)
         #expect(try openWithManifestEdit(set("format_version", .number(0)))?.code == .unsupportedFormatVersion)

@@ -63,4 +63,28 @@ import TesseraKernels
         }
         #expect(!whole.sharesCodebook(with: other))
     }
+
+    /// A compressed index whose manifest is in format version 1 (kind `tokens-warp`, no layout) opens and searches as
+    /// the format-2 folder does.
+    @Test func versionOneIndexesStillSearch() throws {
+        let f = try WARPFixture(documents: 30, centroids: 16)
+        defer { f.remove() }
+        let engine = try build(f, 0..<30, at: f.root + "/v2", codebook: nil)
+        var p = WARPSearchParameters()
+        p.nProbe = 4
+        let queries = (1...3 as ClosedRange<UInt64>).map { f.query(seed: $0) }
+        let expected = queries.map { engine.searchXTR($0, topK: 10, parameters: p) }
+        let path = f.root + "/v2/manifest.json"
+        var object = try #require(try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path)))).objectValue)
+        #expect(object["kind"]?.stringValue == "tokens" && object["layout"]?.stringValue == "warp")
+        object.entries.removeAll { $0.key == "layout" }
+        for i in object.entries.indices {
+            if object.entries[i].key == "format_version" { object.entries[i].value = .number(1) }
+            if object.entries[i].key == "kind" { object.entries[i].value = .string("tokens-warp") }
+        }
+        try Data(JSONWriter.encode(.object(object))).write(to: URL(fileURLWithPath: path))
+        let old = WARPEngine(index: try WARPIndex(path: f.root + "/v2"))
+        #expect(old.index.folder.manifest.formatVersion == 1)
+        #expect(queries.map { old.searchXTR($0, topK: 10, parameters: p) } == expected)
+    }
 }

@@ -1,6 +1,8 @@
 import TesseraIO
 
-/// The kind of index a folder holds (the manifest's `kind`).
+/// The kind of index a folder holds. Format version 2 writes it as the CLI names it (`"kind"`: `bm25`, `dense`,
+/// `tokens`, `documents`) plus a `"layout"` where a kind has two (tokens: `exact` or `warp`); version 1 wrote
+/// ``rawValue`` (`tokens-warp` for a compressed token index).
 public struct IndexKind: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
     /// The manifest spelling, e.g. `"bm25"`.
     public let rawValue: String
@@ -23,6 +25,21 @@ public struct IndexKind: RawRepresentable, Hashable, Sendable, ExpressibleByStri
 
     /// The kinds this build can read; a manifest naming another kind is refused.
     public static let known: Set<IndexKind> = [.bm25, .dense, .hnsw, .tokens, .documents, "tokens-warp"]
+
+    /// The `kind` and `layout` format version 2 writes for this kind (nil: not a kind version 2 has).
+    var versionTwoSpelling: (kind: String, layout: String?)? {
+        switch rawValue {
+        case "bm25", "dense", "documents", "hnsw": return (rawValue, nil)
+        case "tokens": return ("tokens", "exact")
+        case "tokens-warp": return ("tokens", "warp")
+        default: return nil
+        }
+    }
+
+    /// The kind a version-2 manifest's `kind` and `layout` name, or nil.
+    static func versionTwo(kind: String, layout: String?) -> IndexKind? {
+        [IndexKind.bm25, .dense, .documents, .hnsw, .tokens, "tokens-warp"].first { $0.versionTwoSpelling.map { $0 == (kind, layout) } ?? false }
+    }
 
     /// The manifest spelling.
     public var description: String { rawValue }
@@ -47,14 +64,16 @@ public struct IndexArrayInfo: Sendable, Equatable {
 /// The contents of `manifest.json`: what the index is, how it was built and which array files it has.
 ///
 /// ```json
-/// {"format":"tessera-index","format_version":1,"kind":"bm25","model":null,"dimension":null,
+/// {"format":"tessera-index","format_version":2,"kind":"bm25","model":null,"dimension":null,
 ///  "parameters":{...},"counts":{"documents":5183,...},
 ///  "arrays":[{"name":"postings.documents","file":"postings.documents.bin","dtype":"int32",
 ///             "count":123,"bytes":492,"sha256":"..."}]}
 /// ```
 public struct IndexManifest: Sendable, Equatable {
-    /// The format version this build writes and the newest it reads.
-    public static let currentFormatVersion = 1
+    /// The format version this build writes and the newest it reads. Version 1 folders (kind `tokens-warp` for a
+    /// compressed token index, no `layout`) still open; Tessera never writes one, and never writes into a folder it
+    /// opened (a collection's merge writes a new segment), so they are read-only.
+    public static let currentFormatVersion = 2
     /// The manifest's `format` marker.
     public static let formatName = "tessera-index"
     /// The manifest's file name.
@@ -111,7 +130,14 @@ public struct IndexManifest: Sendable, Equatable {
         var entries: [(key: String, value: JSONValue)] = [
             ("format", .string(Self.formatName)),
             ("format_version", .number(Double(formatVersion))),
-            ("kind", .string(kind.rawValue)),
+        ]
+        if formatVersion >= 2, let spelling = kind.versionTwoSpelling {
+            entries.append(("kind", .string(spelling.kind)))
+            if let layout = spelling.layout { entries.append(("layout", .string(layout))) }
+        } else {
+            entries.append(("kind", .string(kind.rawValue)))
+        }
+        entries += [
             ("model", model),
             ("dimension", dimension.map { .number(Double($0)) } ?? .null),
             ("parameters", .object(parameters)),
@@ -163,10 +189,27 @@ public struct IndexManifest: Sendable, Equatable {
         guard let kindName = try field("kind").stringValue else {
             throw IndexError(.invalidManifest, "\(path): \"kind\" is not a string")
         }
-        let kind = IndexKind(rawValue: kindName)
-        guard IndexKind.known.contains(kind) else {
-            throw IndexError(.unknownKind,
-                             "\(path): unknown index kind \"\(kindName)\" (known: \(IndexKind.known.map(\.rawValue).sorted().joined(separator: ", ")))")
+        let kind: IndexKind
+        if version == 1 {
+            kind = IndexKind(rawValue: kindName)
+            guard IndexKind.known.contains(kind) else {
+                throw IndexError(.unknownKind,
+                                 "\(path): unknown index kind \"\(kindName)\" (known in format version 1: \(IndexKind.known.map(\.rawValue).sorted().joined(separator: ", ")))")
+            }
+            guard object["layout"] == nil else { throw IndexError(.invalidManifest, "\(path): format version 1 has no \"layout\"") }
+        } else {
+            let layoutValue = object["layout"]
+            let layout = layoutValue?.stringValue
+            guard layoutValue == nil || layout != nil else { throw IndexError(.invalidManifest, "\(path): \"layout\" is not a string") }
+            guard ["bm25", "dense", "tokens", "documents", "hnsw"].contains(kindName) else {
+                throw IndexError(.unknownKind, "\(path): unknown index kind \"\(kindName)\" (known: bm25, dense, documents, hnsw, tokens)")
+            }
+            guard let k = IndexKind.versionTwo(kind: kindName, layout: layout) else {
+                throw IndexError(.invalidManifest, kindName == "tokens"
+                    ? "\(path): a tokens index needs \"layout\" exact or warp, not \(layout.map { "\"\($0)\"" } ?? "none")"
+                    : "\(path): a \(kindName) index has no \"layout\" (found \"\(layout ?? "")\")")
+            }
+            kind = k
         }
         let model = try field("model")
         guard model.isNull || model.objectValue != nil else {

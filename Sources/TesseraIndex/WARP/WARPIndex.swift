@@ -100,8 +100,8 @@ public final class WARPIndex: @unchecked Sendable {
         }
     }
 
-    /// Whether a manifest describes a compressed (WARP) token index rather than an exact one (both may have
-    /// kind `tokens` until ``IndexKind/known`` lists `tokens-warp`).
+    /// Whether a manifest describes a compressed (WARP) token index rather than an exact one (early format-1 folders
+    /// wrote kind `tokens` for both; the `codec` parameter tells them apart).
     public static func isCompressed(_ manifest: IndexManifest) -> Bool {
         (manifest.kind == .tokensWARP || manifest.kind == .tokens)
             && manifest.parameters["codec"]?.stringValue?.hasPrefix("warp-residual") == true

@@ -53,7 +53,7 @@ public final class WARPIndexBuilder {
         if let k = parameters.centroids, k < 1 { throw IndexError(.invalidArgument, "--centroids must be at least 1") }
         self.parameters = parameters
         self.dimension = dimension
-        writer = try IndexFolderWriter(destination: destination, kind: .warpWritten)
+        writer = try IndexFolderWriter(destination: destination, kind: .tokensWARP)
         spillPath = writer.temporaryPath + "/spill.f32.tmp"
         guard let f = fopen(spillPath, "wb") else {
             throw IndexError(.writeFailed, "cannot create \(spillPath): \(String(cString: strerror(errno)))")

@@ -2,12 +2,9 @@ import TesseraIO
 import TesseraKernels
 
 extension IndexKind {
-    /// Compressed token index read by the WARP engine (centroids + residual codes, postings by centroid).
+    /// Compressed token index read by the WARP engine (centroids + residual codes, postings by centroid): kind `tokens`,
+    /// layout `warp` in a format-2 manifest, `tokens-warp` in format 1.
     public static let tokensWARP: IndexKind = "tokens-warp"
-
-    /// The kind a WARP build writes: `tokens-warp` once ``IndexKind/known`` lists it, else `tokens` (the
-    /// `codec` parameter then tells a compressed token index from an exact one).
-    public static var warpWritten: IndexKind { IndexKind.known.contains(.tokensWARP) ? .tokensWARP : .tokens }
 }
 
 /// Build settings of a compressed (WARP) token index.

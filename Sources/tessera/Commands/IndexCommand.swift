@@ -105,8 +105,11 @@ struct IndexCommand: ParsableCommand {
                                             destination: out, options: options)
         progress.finish()
         if json {
-            var pairs: [(String, JSONValue)] = [
-                ("kind", .string(kind == .tokens && !exact ? IndexKind.tokensWARP.rawValue : kind.rawValue)), ("out", .string(out)),
+            // The manifest's spelling: the CLI's kind, and for tokens the layout (warp, or exact with --exact).
+            var pairs: [(String, JSONValue)] = [("kind", .string(kind.rawValue))]
+            if kind == .tokens { pairs.append(("layout", .string(exact ? "exact" : "warp"))) }
+            pairs += [
+                ("out", .string(out)),
                 ("documents", .number(Double(report.documents))), ("vectors", .number(Double(report.vectors))),
                 ("seconds", .number(report.seconds)), ("bytes", .number(Double(report.bytes))),
             ]

@@ -13,7 +13,7 @@ extension InputFormat: ExpressibleByArgument {}
 enum IndexKindArgument: String, CaseIterable, ExpressibleByArgument {
     /// One pooled vector per document (with an HNSW graph unless --no-hnsw; manifest kind `dense`, graph `hnsw`).
     case dense
-    /// Token vectors: the compressed WARP index (manifest kind `tokens-warp`), or exact float32 with --exact (`tokens`).
+    /// Token vectors: the compressed WARP index (manifest kind `tokens`, layout `warp`), or exact float32 with --exact (layout `exact`).
     case tokens
     /// A BM25 inverted index (manifest kind `bm25`).
     case bm25
