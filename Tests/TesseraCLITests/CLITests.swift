@@ -110,6 +110,14 @@ enum CLI {
 
         let dim = try CLI.run(["embed", "--model", model, "--input", dir + "/in.jsonl", "--output", dir + "/d.npy", "--dim", "64", "--quiet"])
         #expect(dim.status == 0 && dim.stderr.isEmpty, "\(dim.stderr)")
+        // Progress to a log (stderr is not a terminal here): plain lines every TESSERA_PROGRESS_SECONDS (30 by default, so a
+        // short run prints none), no terminal escapes.
+        let logged = try CLI.run(["embed", "--model", model, "--input", dir + "/in.jsonl", "--output", dir + "/p.npy"],
+                                 environment: ["TESSERA_PROGRESS_SECONDS": "0"])
+        #expect(logged.status == 0 && logged.stderr.contains("embedding ") && logged.stderr.contains("/5 after "), "\(logged.stderr)")
+        #expect(!logged.stderr.contains("\u{1B}"))
+        let quietLog = try CLI.run(["embed", "--model", model, "--input", dir + "/in.jsonl", "--output", dir + "/p.npy"])
+        #expect(quietLog.status == 0 && !quietLog.stderr.contains(" after "), "\(quietLog.stderr)")
         #expect(try NPYArray(path: dir + "/d.npy").shape == [5, 64])
 
         let tok = try CLI.run(["embed", "--model", model, "--input", dir + "/in.jsonl", "--output", dir + "/t.npy", "--tokens", "--quiet"])

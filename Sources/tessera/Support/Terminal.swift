@@ -16,18 +16,25 @@ func printJSON(_ pairs: [(String, JSONValue)]) {
     print(String(decoding: JSONWriter.encode(.object(JSONObject(pairs))), as: UTF8.self))
 }
 
-/// A one-line progress bar on stderr, redrawn at most ten times a second, shown only on a terminal.
+/// Progress on stderr: on a terminal a one-line bar redrawn at most ten times a second; otherwise (a log file, a pipe)
+/// a plain line every ``logInterval`` seconds, the first one only after that long, so that short runs print nothing.
 final class ProgressBar {
     private let total: Int?
     private let enabled: Bool
+    private let terminal: Bool
     private let start = Date()
-    private var lastDraw = Date.distantPast
+    private var lastDraw: Date
     private let label: String
+    /// Seconds between plain progress lines when stderr is not a terminal: `TESSERA_PROGRESS_SECONDS`, else 30.
+    static let logInterval: TimeInterval = ProcessInfo.processInfo.environment["TESSERA_PROGRESS_SECONDS"]
+        .flatMap(TimeInterval.init).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } ?? 30
 
     init(label: String, total: Int?, enabled: Bool) {
         self.label = label
         self.total = total
-        self.enabled = enabled && isatty(2) != 0
+        self.enabled = enabled
+        terminal = isatty(2) != 0
+        lastDraw = terminal ? .distantPast : start
     }
 
     func update(done: Int, tokens: Int) {
@@ -37,8 +44,14 @@ final class ProgressBar {
 
     /// Redraws with `detail` after the count.
     func update(done: Int, detail: String) {
-        guard enabled, Date().timeIntervalSince(lastDraw) > 0.1 else { return }
-        lastDraw = Date()
+        let now = Date()
+        guard enabled, now.timeIntervalSince(lastDraw) >= (terminal ? 0.1 : Self.logInterval) else { return }
+        lastDraw = now
+        guard terminal else {
+            let count = total.map { "\(done)/\($0)" } ?? "\(done)"
+            FileHandle.standardError.write(Data(String(format: "%@ %@ after %.0f s  %@\n", label, count, now.timeIntervalSince(start), detail).utf8))
+            return
+        }
         var line = "\(label) \(done)"
         if let total, total > 0 {
             let width = 30
@@ -50,7 +63,7 @@ final class ProgressBar {
     }
 
     func finish() {
-        guard enabled else { return }
+        guard enabled, terminal else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 }
