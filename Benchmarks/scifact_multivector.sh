@@ -6,7 +6,7 @@
 # Usage: Benchmarks/scifact_multivector.sh [work folder] [run name]
 # The recipe comes from the environment: LOSS=xtr|colbert|aligner DIM=128 KTRAIN=128 TEMP (default: the loss's) NEG=1 LR=5e-5
 #   EPOCHS=3 BATCH=32 WARMUP=5 EXTRA="<more train options>" (e.g. "--head-init pca", "--alpha-d 0.4"); TEST=0 skips the
-#   test-split report, ZERO=0 its zero-shot row. The test report searches with --mode xtr, or for an aligner run with --mode
+#   test-split report, ZERO=0 its zero-shot row; MORE_DATA=file adds training lines (below). The test report searches with --mode xtr, or for an aligner run with --mode
 #   aligner unpruned and at PRUNE (default 0.2) of each document's tokens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,18 @@ WARMUP=${WARMUP:-5} EXTRA=${EXTRA:-} TEST=${TEST:-1} ZERO=${ZERO:-1} PRUNE=${PRU
 T=${TESSERA:-.build/release/tessera}
 mkdir -p "$W"
 . Benchmarks/scifact_prepare.sh
+# MORE_DATA=file appends its lines (e.g. `tessera distill` output) with only query, positive and the first NEG negatives:
+# the task is dropped, as SciFact's queries are searched without one.
+if [ -n "${MORE_DATA:-}" ]; then
+python3 - "$MORE_DATA" "$NEG" >> "$W/$RUN.data.jsonl" <<'PY'
+import json, sys
+n = int(sys.argv[2])
+for line in open(sys.argv[1]):
+    l = json.loads(line)
+    if len(l.get("negatives", [])) >= n:
+        print(json.dumps({"query": l["query"], "positive": l["positive"], "negatives": l["negatives"][:n]}))
+PY
+fi
 OPTS=(--loss "$LOSS" --dim "$DIM" --negatives "$NEG" --batch-size "$BATCH" --epochs "$EPOCHS" --lr "$LR" --warmup "$WARMUP")
 [ "$LOSS" = xtr ] && OPTS+=(--k-train "$KTRAIN")
 [ -n "${TEMP:-}" ] && OPTS+=(--temperature "$TEMP")
