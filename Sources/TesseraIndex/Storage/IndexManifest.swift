@@ -36,9 +36,15 @@ public struct IndexKind: RawRepresentable, Hashable, Sendable, ExpressibleByStri
         }
     }
 
+    /// The kinds format version 2 has (each with a ``versionTwoSpelling``).
+    static let versionTwoKinds: [IndexKind] = [.bm25, .dense, .documents, .hnsw, .tokens, "tokens-warp"]
+
+    /// The `kind` names format version 2 has, sorted.
+    static var versionTwoNames: [String] { Array(Set(versionTwoKinds.compactMap { $0.versionTwoSpelling?.kind })).sorted() }
+
     /// The kind a version-2 manifest's `kind` and `layout` name, or nil.
     static func versionTwo(kind: String, layout: String?) -> IndexKind? {
-        [IndexKind.bm25, .dense, .documents, .hnsw, .tokens, "tokens-warp"].first { $0.versionTwoSpelling.map { $0 == (kind, layout) } ?? false }
+        versionTwoKinds.first { $0.versionTwoSpelling.map { $0 == (kind, layout) } ?? false }
     }
 
     /// The manifest spelling.
@@ -201,8 +207,8 @@ public struct IndexManifest: Sendable, Equatable {
             let layoutValue = object["layout"]
             let layout = layoutValue?.stringValue
             guard layoutValue == nil || layout != nil else { throw IndexError(.invalidManifest, "\(path): \"layout\" is not a string") }
-            guard ["bm25", "dense", "tokens", "documents", "hnsw"].contains(kindName) else {
-                throw IndexError(.unknownKind, "\(path): unknown index kind \"\(kindName)\" (known: bm25, dense, documents, hnsw, tokens)")
+            guard IndexKind.versionTwoNames.contains(kindName) else {
+                throw IndexError(.unknownKind, "\(path): unknown index kind \"\(kindName)\" (known: \(IndexKind.versionTwoNames.joined(separator: ", ")))")
             }
             guard let k = IndexKind.versionTwo(kind: kindName, layout: layout) else {
                 throw IndexError(.invalidManifest, kindName == "tokens"
