@@ -68,7 +68,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         // Fixture builders shared by test targets (tiny random models); not a product.
-        .target(name: "TesseraTestSupport", dependencies: ["TesseraKernels", "TesseraModels", "TesseraIO"], path: "Sources/TesseraTestSupport"),
+        .target(name: "TesseraTestSupport", dependencies: ["TesseraKernels", "TesseraModels", "TesseraIO", "TesseraIndex"], path: "Sources/TesseraTestSupport"),
         .executableTarget(
             name: "tessera",
             dependencies: [

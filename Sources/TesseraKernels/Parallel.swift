@@ -11,14 +11,12 @@ public enum Parallel {
     /// index in `0..<threads` runs on one thread at a time, so per-worker scratch space needs no lock.
     /// Items are handed out dynamically (next free worker takes the next item).
     public static func forEach(count: Int, threads: Int, _ body: @Sendable (_ worker: Int, _ item: Int) -> Void) {
-        let workers = max(1, min(threads, count))
-        BLAS.pinToCallingThread()
-        if workers == 1 {
-            for item in 0..<count { body(0, item) }
-            return
-        }
         let next = Counter()
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        onWorkers(count: count, threads: threads) { worker, workers in
+            if workers == 1 {
+                for item in 0..<count { body(0, item) }
+                return
+            }
             while true {
                 let item = next.increment()
                 if item >= count { break }
@@ -32,15 +30,21 @@ public enum Parallel {
     /// afterwards: which items a worker adds, and in which order, is then the same on every run, so the result is
     /// bit-identical from run to run (``forEach(count:threads:_:)`` hands items to whichever worker is free).
     public static func forEachStrided(count: Int, threads: Int, _ body: @Sendable (_ worker: Int, _ item: Int) -> Void) {
+        onWorkers(count: count, threads: threads) { worker, workers in
+            for item in stride(from: worker, to: count, by: workers) { body(worker, item) }
+        }
+    }
+
+    /// The part both loops share: `min(threads, count)` workers (at least one), BLAS pinned to one thread, and
+    /// `run(worker, workers)` once per worker, each on its own thread (inline on the calling thread for one worker).
+    private static func onWorkers(count: Int, threads: Int, _ run: @Sendable (_ worker: Int, _ workers: Int) -> Void) {
         let workers = max(1, min(threads, count))
         BLAS.pinToCallingThread()
         if workers == 1 {
-            for item in 0..<count { body(0, item) }
+            run(0, 1)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for item in stride(from: worker, to: count, by: workers) { body(worker, item) }
-        }
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in run(worker, workers) }
     }
 }
 

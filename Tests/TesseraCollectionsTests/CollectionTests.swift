@@ -13,8 +13,9 @@ struct Scratch {
 
     init() { try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true) }
 
-    func create(_ indexes: Set<CollectionIndex> = [.dense, .tokens, .bm25], options: CollectionOptions = CollectionOptions()) throws -> DocumentCollection {
-        try DocumentCollection.create(at: path, model: model, indexes: indexes, options: options)
+    func create(_ indexes: Set<CollectionIndex> = [.dense, .tokens, .bm25], options: CollectionOptions = CollectionOptions(),
+                at path: String? = nil) throws -> DocumentCollection {
+        try DocumentCollection.create(at: path ?? self.path, model: model, indexes: indexes, options: options)
     }
 }
 

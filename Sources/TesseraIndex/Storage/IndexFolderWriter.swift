@@ -173,6 +173,10 @@ public final class IndexFolderWriter {
         guard openStreams.isEmpty else {
             throw IndexError(.invalidArgument, "cannot commit \(destination): array \(openStreams.sorted().joined(separator: ", ")) not finished")
         }
+        // The rule the reader enforces, checked before anything is renamed into place.
+        guard model.isNull || model.objectValue != nil else {
+            throw IndexError(.invalidArgument, "cannot commit \(destination): the model identity must be an object or null")
+        }
         let manifest = IndexManifest(kind: kind, model: model, dimension: dimension, parameters: parameters,
                                      counts: counts, arrays: arrays)
         do {
