@@ -171,6 +171,8 @@ DEFAULT_MINILM = os.path.expanduser("~/.cache/tessera-peers/models/all-MiniLM-L6
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT_DIR = REPO_ROOT / "Tests/TesseraTrainingTests/Fixtures"
 GENERATOR = "Scripts/make_training_fixture.py"
+# The dtype the reference runs in (--reference-dtype): the model is loaded in float32, as Tessera holds it, then cast.
+REFERENCE_DTYPE = torch.float32
 
 TINY_MAX_LEN = 24
 MINILM_MAX_LEN = 32
@@ -657,7 +659,7 @@ def total_norm64(tensors):
 
 
 def run_case(case, model_dir, max_len, lr):
-    st = load_st(model_dir, max_len)
+    st = load_st(model_dir, max_len).to(REFERENCE_DTYPE)
     params = named_params(st)
     init = {n: p.detach().clone() for n, p in params.items()}
     loss_fn = build_loss(st, case["loss"], case["cached"])
@@ -878,8 +880,9 @@ def check_dense_mnrl(case, dense_dir, dense_w, result):
 
 
 def check_adamw_fused(case, tiny_dir, result):
-    """The HF Trainer's default optimizer is adamw_torch_fused: it gives the same update as foreach=False."""
-    st = load_st(tiny_dir, TINY_MAX_LEN)
+    """The HF Trainer's default optimizer is adamw_torch_fused: it gives the same update as foreach=False (both run in
+    the reference dtype)."""
+    st = load_st(tiny_dir, TINY_MAX_LEN).to(REFERENCE_DTYPE)
     params = named_params(st)
     init = {n: p.detach().clone() for n, p in params.items()}
     loss_fn = build_loss(st, case["loss"], case["cached"])
@@ -921,7 +924,15 @@ def main():
     ap.add_argument("--minilm-rows", type=int, default=1,
                     help="rows 0..R-1 of each MiniLM weight matrix to store (default 1 keeps all fixtures near "
                          "3 MB: every extra row costs ~83 kB per MiniLM file, 4 files; 8 gives ~5.2 MB)")
+    ap.add_argument("--reference-dtype", choices=["float32", "float64"], default="float32",
+                    help="what the recorded cases run in. float32 (default, committed): torch's own float32 run, "
+                         "whose weights hold each update rounded to float32 as Tessera's do. float64 is a diagnostic: "
+                         "it removes torch's rounding, but not Tessera's, so the 3-step updates of weights near 1 "
+                         "(LayerNorm gains) then differ by about one float32 ulp of the weight per update, ~1e-3 "
+                         "relative for MiniLM at lr 2e-5, whatever the kernels")
     args = ap.parse_args()
+    global REFERENCE_DTYPE
+    REFERENCE_DTYPE = torch.float64 if args.reference_dtype == "float64" else torch.float32
 
     torch.set_num_threads(args.threads)
     out_dir = Path(args.out_dir)
@@ -1030,7 +1041,7 @@ def run_cases(args, out_dir, model_dirs, dense_w, written):
 
     cases_path = out_dir / "cases.json"
     write_json(cases_path, {
-        "generator": GENERATOR, "torch": torch.__version__, "sentence_transformers": sentence_transformers.__version__,
+        "generator": GENERATOR, "reference_dtype": str(REFERENCE_DTYPE).replace("torch.", ""), "torch": torch.__version__, "sentence_transformers": sentence_transformers.__version__,
         "transformers": transformers.__version__,
         "models": {"tiny": "tiny_bert", "minilm": "all-MiniLM-L6-v2 (sentence-transformers/all-MiniLM-L6-v2)"},
         "cases": records,

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TesseraKernels
 import TesseraModels
+import TesseraTestSupport
 import TesseraTraining
 
 /// Loss, gradients and three AdamW steps against PyTorch + sentence-transformers (Fixtures/cases.json).
@@ -71,6 +72,7 @@ import TesseraTraining
                 continue
             }
             #expect(diff <= 1e-4 * norm, "\(c.name) \(p.name): relative gradient error \(diff / norm)")
+            ParityReport.note(c.name, "gradient", p.name, diff / norm)
             if let full = c.gradientNorms[p.name], full > 0 {
                 var own = 0.0
                 for i in 0..<p.count { own += Double(p.gradients[i]) * Double(p.gradients[i]) }
@@ -119,10 +121,12 @@ import TesseraTraining
             // implementation: they are held to Adam's step bound only, and must stay rare.
             #expect(undetermined.count * 50 <= reference.count, "\(name) \(p.name): \(undetermined.count) of \(reference.count) entries with a vanishing gradient")
             #expect(undetermined.withinBound, "\(name) \(p.name): an entry with a vanishing gradient moved more than Adam's step bound")
-            // The issue asks for 1e-3; AdamW divides by √v for entries whose gradient nearly cancels, and runs from a
-            // clean clone reached 1.3e-3 on MiniLM MNRL (torch's own cached vs uncached runs differ by up to 4e-4).
-            #expect(diff <= 2e-3 * norm, "\(name) \(p.name): relative update error \(diff / norm)")
+            // The issue's limit. Worst seen (2026-12-03, every kernel level, and OpenBLAS's Haswell kernels as on Zen 3):
+            // 3.8e-4, on tiny_gecko_mrl; torch's own cached vs uncached runs differ by up to 4e-4.
+            #expect(diff <= 1e-3 * norm, "\(name) \(p.name): relative update error \(diff / norm)")
+            ParityReport.note(name, "update", p.name, diff / norm)
         }
+        ParityReport.print(name)
     }
 
     @Test(arguments: tinyCases) func tinyModelMatchesPyTorch(_ name: String) throws { try run(name) }
@@ -185,5 +189,29 @@ import TesseraTraining
             #expect(reports[1].peakActivationBytes < reports[0].peakActivationBytes,
                     "\(reports[1].peakActivationBytes) vs \(reports[0].peakActivationBytes) bytes")
         }
+    }
+}
+
+/// With `TESSERA_PARITY_REPORT=1`, each case prints its worst relative gradient and update errors and the tensors they
+/// are on (the figures of BENCHMARKS.md §7 and §8).
+enum ParityReport {
+    private static let enabled = ProcessInfo.processInfo.environment["TESSERA_PARITY_REPORT"] == "1"
+    private static let worst = LockedValue([String: (error: Double, tensor: String)]())
+
+    static func note(_ name: String, _ what: String, _ tensor: String, _ error: Double) {
+        guard enabled else { return }
+        worst.update { w in
+            let key = name + " " + what
+            if error > (w[key]?.error ?? -1) { w[key] = (error, tensor) }
+        }
+    }
+
+    static func print(_ name: String) {
+        guard enabled else { return }
+        let w = worst.value
+        let parts = ["gradient", "update"].compactMap { what in
+            w[name + " " + what].map { "\(what) \(String(format: "%.2e", $0.error)) (\($0.tensor))" }
+        }
+        Swift.print("parity \(name): worst " + parts.joined(separator: ", worst "))
     }
 }
