@@ -2,7 +2,7 @@
 # The whole test suite under AddressSanitizer (issue 11): a release build with testing enabled and -sanitize=address in
 # a build folder of its own (.build-asan; ~15-25 min on 2 cores the first time), then every test at the best kernel
 # level. Leak detection is off (the Swift runtime's own allocations that live for the whole process would be reported).
-# Not part of Scripts/test.sh (CI time); the fuzz step there already runs the parsers under ASan.
+# Not part of Scripts/test.sh (it doubles the time); .ci/run runs it after Scripts/test.sh.
 # Usage: Scripts/test-asan.sh [swift test filter arguments, e.g. --filter CollectionTests]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -148,6 +148,9 @@ public final class FlatVectorIndex: MutableIndex, @unchecked Sendable {
         if !replace, let taken = batch.first(where: { rows.position[$0.id] != nil }) {
             throw IndexError(.invalidArgument, "id \"\(taken.id)\" is in the index already (upsert replaces it)")
         }
+        guard rows.ids.count + batch.count <= Int(Int32.max) else {
+            throw IndexError(.invalidArgument, "a vector index holds at most \(Int32.max) rows")
+        }
         // Nothing below throws, so a batch lands whole. The rows are changed in place (a search that holds the
         // previous snapshot keeps its own copy).
         for (row, values) in zip(batch, prepared) {
