@@ -147,14 +147,16 @@ public final class ChildProcess: @unchecked Sendable {
 
         if inputWriter >= 0, let stdin {
             let writer = inputWriter
-            DispatchQueue.global().async {
+            // Threads of their own, not libdispatch's pool: when other work fills the pool (a busy process, a test run),
+            // a queued reader would start too late and `collected` would give up on output the child did write.
+            Thread {
                 _ = stdin.withUnsafeBytes { Self.writeAll(writer, $0) }
                 close(writer)
-            }
+            }.start()
         }
         for (key, fd, stream) in [(Int32(1), outputReader, stdout), (Int32(2), errorReader, stderr)] where fd >= 0 && !stream.isPipe {
             readers.enter()
-            DispatchQueue.global().async { [self] in
+            Thread { [self] in
                 var buffer = [UInt8](repeating: 0, count: 1 << 16)
                 while true {
                     let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -168,7 +170,7 @@ public final class ChildProcess: @unchecked Sendable {
                 }
                 close(fd)
                 readers.leave()
-            }
+            }.start()
         }
     }
 
