@@ -185,6 +185,55 @@ import TesseraTraining
         #expect(throws: TrainingError.self) { try bad.validate() }
     }
 
+    /// `--freeze-encoder`: the encoder's weights come out as they went in, the heads are trained, and a resumed run gives
+    /// the same bits (the optimiser's moments cover the heads only).
+    @Test func aFrozenEncoderRunTrainsTheHeadsOnlyAndResumes() throws {
+        var c = Self.configuration("aligner")
+        c.kTrain = nil
+        c.epsilon = 0.05
+        c.freezeEncoder = true
+        let out = TestFolder.path("tessera-frozen")
+        let summary = try Self.train(c, out: out)
+        #expect(summary.losses.allSatisfy { $0.isFinite } && summary.losses.last! < summary.losses.first!, "\(summary.losses)")
+        let source = try SafeTensorsFile(path: TrainingCase.tinyModel() + "/model.safetensors")
+        let trained = try SafeTensorsFile(path: out + "/model.safetensors")
+        var compared = 0
+        for name in source.tensors.keys.sorted() {
+            let canonical = name.hasPrefix("bert.") ? String(name.dropFirst(5)) : name
+            guard trained.tensors[canonical] != nil, let before = try? source.floats(name) else { continue }
+            let after = try trained.floats(canonical)
+            #expect(Array(UnsafeBufferPointer(start: after.pointer, count: after.count)) ==
+                    Array(UnsafeBufferPointer(start: before.pointer, count: before.count)), "\(canonical) changed")
+            compared += 1
+        }
+        #expect(compared >= 10)
+        let model = try EmbeddingModel(folder: out)
+        let heads = try #require(model.salienceHeads)
+        #expect(heads.documentBias != 1 || heads.queryBias != 1, "the salience heads were not trained")
+        let optimizer = try SafeTensorsFile(path: out + "/checkpoint-6/optimizer.safetensors")
+        #expect(!optimizer.tensors.isEmpty && optimizer.tensors.keys.allSatisfy { $0.contains("/") }, "moments of encoder parameters saved")
+
+        let resumed = TestFolder.path("tessera-frozen")
+        _ = try Self.train(c, out: resumed)
+        try FileManager.default.removeItem(atPath: resumed + "/checkpoint-6")
+        #expect(try Self.train(c, out: resumed, resume: true).stepsRun == 3)
+        for file in ["model.safetensors", "1_Dense/model.safetensors", "2_Salience/model.safetensors"] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: resumed + "/" + file)) == Data(contentsOf: URL(fileURLWithPath: out + "/" + file)), "\(file)")
+        }
+        // Resuming without the flag is another configuration.
+        var unfrozen = c
+        unfrozen.freezeEncoder = nil
+        expectTrainingError("configuration") { _ = try Self.train(unfrozen, out: resumed, resume: true) }
+        // A pooled model without a Dense module has nothing to train.
+        var pooled = TrainingConfiguration(loss: "mnrl")
+        pooled.freezeEncoder = true
+        pooled.batchSize = 4
+        expectTrainingError("no head to train") {
+            _ = try TrainingRun(model: TrainingCase.tinyModel(), data: TrainedFolderTests.fixtures + "/tiny_train.jsonl",
+                                output: TestFolder.path("tessera-frozen"), configuration: pooled, threads: 1)
+        }
+    }
+
     @Test func markersAndExpansionAreReadAndTokenVectorsNeedARole() throws {
         let dir = TestFolder.path("tessera-markers")
         try FileManager.default.copyItem(atPath: try TrainingCase.tinyModel(), toPath: dir)

@@ -171,6 +171,38 @@ import TesseraTraining
         try expectCachedEqualsUncached("tiny_mnrl_two_negatives", miniBatches: [nil, 1, 2, 5], seed: 7)
     }
 
+    /// A frozen encoder gets no gradient; every head gets the gradient of the unfrozen step, bit for bit (its backward comes
+    /// before the encoder's), with or without GradCache mini-batches.
+    @Test(arguments: ["tiny_dense_mnrl", "tiny_xtr_two_negatives", "tiny_aligner_top2"]) func aFrozenEncoderLeavesTheHeadsGradientsAsTheyAre(_ name: String) throws {
+        let c = try TrainingCase.named(name)
+        var reference: [[Float]] = []
+        var loss = 0.0
+        for (freeze, miniBatch) in [(false, nil), (true, nil), (false, 2), (true, 2)] as [(Bool, Int?)] {
+            let model = try c.trainable()
+            let heads = Set(model.modules.flatMap(\.parameters).map(\.name))
+            #expect(!heads.isEmpty)
+            model.zeroGradients()
+            var settings = c.settings(miniBatchSize: miniBatch, dropout: 0.1)
+            settings.freezeEncoder = freeze
+            let report = try model.accumulateGradients(c.batch, settings: settings, seed: 11)
+            let gradients = model.parameters.map { Array(UnsafeBufferPointer(start: $0.gradients, count: $0.count)) }
+            if !freeze {
+                reference = gradients
+                loss = report.loss
+                #expect(zip(model.parameters, gradients).contains { !heads.contains($0.0.name) && $0.1.contains { $0 != 0 } })
+                continue
+            }
+            #expect(report.loss == loss, "\(name): the frozen step's loss differs")
+            for (i, p) in model.parameters.enumerated() {
+                if heads.contains(p.name) {
+                    #expect(gradients[i] == reference[i], "\(name) \(p.name): head gradient differs (mini-batch \(miniBatch ?? 0))")
+                } else {
+                    #expect(gradients[i].allSatisfy { $0 == 0 }, "\(name) \(p.name): a frozen encoder parameter got a gradient")
+                }
+            }
+        }
+    }
+
     @Test func recomputationGivesIdenticalGradientsWithLessMemory() throws {
         let c = try TrainingCase.named("tiny_mnrl_two_negatives")
         for miniBatch in [nil, 2] as [Int?] {

@@ -157,14 +157,18 @@ struct CheckpointStore {
                            to: folder + "/" + Self.prefix + String(step) + "/" + Self.stateFile)
     }
 
-    /// Restores weights and optimiser state from `checkpoint`.
-    func load(_ checkpoint: String, into model: TrainableBert, optimizer: AdamW) throws -> CheckpointState {
-        let state: CheckpointState
+    /// The recorded state of `checkpoint` (its configuration, step and evaluations).
+    func state(of checkpoint: String) throws -> CheckpointState {
         do {
-            state = try JSONDecoder().decode(CheckpointState.self, from: Data(contentsOf: URL(fileURLWithPath: checkpoint + "/" + Self.stateFile)))
+            return try JSONDecoder().decode(CheckpointState.self, from: Data(contentsOf: URL(fileURLWithPath: checkpoint + "/" + Self.stateFile)))
         } catch {
             throw TrainingError(.checkpoint, "\(checkpoint)/\(Self.stateFile): unreadable (\(error))")
         }
+    }
+
+    /// Restores weights and optimiser state from `checkpoint`.
+    func load(_ checkpoint: String, into model: TrainableBert, optimizer: AdamW) throws -> CheckpointState {
+        let state = try state(of: checkpoint)
         let weights = try SafeTensorsFile(path: checkpoint + "/model.safetensors")
         let moments = try SafeTensorsFile(path: checkpoint + "/optimizer.safetensors")
         func copy(_ file: SafeTensorsFile, _ name: String, into target: UnsafeMutablePointer<Float>, shape: [Int]) throws {
@@ -173,7 +177,7 @@ struct CheckpointStore {
             target.update(from: t.pointer, count: t.count)
         }
         var moduleWeights: [String: SafeTensorsFile] = [:]
-        for (i, p) in model.parameters.enumerated() {
+        for p in model.parameters {
             if let (path, tensor) = Self.module(of: p.name) {
                 let file = try moduleWeights[path] ?? SafeTensorsFile(path: checkpoint + "/" + path + "/model.safetensors")
                 moduleWeights[path] = file
@@ -181,6 +185,9 @@ struct CheckpointStore {
             } else {
                 try copy(weights, p.name, into: p.values, shape: p.shape)
             }
+        }
+        // The optimiser may update a subset of the parameters (a frozen encoder): its moments are saved under their names.
+        for (i, p) in optimizer.parameters.enumerated() {
             try copy(moments, p.name + ".exp_avg", into: optimizer.firstMoments[i].pointer, shape: p.shape)
             try copy(moments, p.name + ".exp_avg_sq", into: optimizer.secondMoments[i].pointer, shape: p.shape)
         }

@@ -68,6 +68,7 @@ extension TrainableBert {
                     }
                 }
             }
+            if settings.freezeEncoder { return }
             dy.withUnsafeBufferPointer { backward(tape, outputGradient: $0.baseAddress!, threads: settings.threads) }
         })
     }

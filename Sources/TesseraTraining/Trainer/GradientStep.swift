@@ -21,6 +21,9 @@ public struct GradientSettings: Sendable, Equatable {
     public var recompute: Bool
     /// Worker threads.
     public var threads: Int
+    /// Train the heads only: the encoder runs forward (its activations are not kept for a backward pass) and its
+    /// parameters get no gradient. The heads' gradients are those of an unfrozen step.
+    public var freezeEncoder: Bool = false
 
     /// Makes settings.
     public init(loss: MatryoshkaLoss, pooling: PoolingMode = .mean, miniBatchSize: Int? = nil, dropout: Float = 0,
@@ -79,6 +82,7 @@ extension TrainableBert {
             }
             return loss
         }, backpropagate: { range, tape in
+            if settings.freezeEncoder { return }
             let dStates = Matrix(shape: [tape.total, h], pool: pool)
             dStates.zero()
             for (s, input) in tape.inputs.enumerated() {
@@ -111,13 +115,15 @@ extension TrainableBert {
                    backpropagate: (Range<Int>, EncoderTape) throws -> Void) throws -> GradientReport {
         let chunk = max(1, settings.miniBatchSize ?? rows.count)
         let chunks = stride(from: 0, to: rows.count, by: chunk).map { $0..<min($0 + chunk, rows.count) }
-        let cached = settings.miniBatchSize != nil
+        // A frozen encoder needs no second pass: each tape keeps its output (and, as a recomputing one, little else).
+        let cached = settings.miniBatchSize != nil && !settings.freezeEncoder
+        let light = cached || settings.recompute || settings.freezeEncoder
         var tapes: [EncoderTape] = []
         var tokens = 0, peak = 0, held = 0
         for range in chunks {
             // A cached loss's first pass only needs the embeddings: its tape keeps the least it can.
             let tape = forward(Array(rows[range]), examples: Array(range), dropout: settings.dropout, seed: seed,
-                               recompute: cached || settings.recompute, threads: settings.threads)
+                               recompute: light, threads: settings.threads)
             try embed(range, tape)
             tokens += tape.total
             held = cached ? tape.activationBytes : held + tape.activationBytes

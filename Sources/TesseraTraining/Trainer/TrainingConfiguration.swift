@@ -63,6 +63,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var negatives: Int?
     /// How texts are formatted for the encoder.
     public var format: InputFormat = .plain
+    /// Train the heads only (token head, salience heads, `Dense` heads) and keep the encoder's weights as they are
+    /// (nil: false). The checkpoint still holds the whole model.
+    public var freezeEncoder: Bool?
     /// Steps between checkpoints (nil: once per epoch).
     public var checkpointEvery: Int?
     /// The source model folder's fingerprint.

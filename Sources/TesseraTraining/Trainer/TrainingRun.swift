@@ -138,6 +138,9 @@ public final class TrainingRun {
             trainable = try TrainableBert(weights: weights, heads: model.heads)
             layout = CheckpointStore.Layout()
         }
+        if configuration.freezeEncoder == true && trainable.modules.isEmpty {
+            throw TrainingError(.invalidArgument, "--freeze-encoder: \(modelFolder) has no head to train (a pooled model needs a Dense module)")
+        }
         let trained = Set(BertTensorNames.all(config).map(\.name))
         var untouched: [(name: String, tensor: FloatTensor)] = []
         for name in file.tensors.keys.sorted() {
@@ -247,12 +250,21 @@ public final class TrainingRun {
 
     /// The gradient settings of every step.
     var gradientSettings: GradientSettings {
+        var settings: GradientSettings
         if let tokenLoss {
-            return GradientSettings(tokenLoss: tokenLoss, miniBatchSize: configuration.miniBatchSize, dropout: dropout,
-                                    recompute: recompute, threads: threads)
+            settings = GradientSettings(tokenLoss: tokenLoss, miniBatchSize: configuration.miniBatchSize, dropout: dropout,
+                                        recompute: recompute, threads: threads)
+        } else {
+            settings = GradientSettings(loss: loss ?? MatryoshkaLoss(loss: .mnrl, dimensions: []), pooling: model.pipeline.pooling,
+                                        miniBatchSize: configuration.miniBatchSize, dropout: dropout, recompute: recompute, threads: threads)
         }
-        return GradientSettings(loss: loss ?? MatryoshkaLoss(loss: .mnrl, dimensions: []), pooling: model.pipeline.pooling,
-                                miniBatchSize: configuration.miniBatchSize, dropout: dropout, recompute: recompute, threads: threads)
+        settings.freezeEncoder = configuration.freezeEncoder ?? false
+        return settings
+    }
+
+    /// What the optimiser updates and clipping measures: every parameter, or with a frozen encoder the heads' only.
+    var updatedParameters: [Parameter] {
+        configuration.freezeEncoder == true ? trainable.modules.flatMap(\.parameters) : trainable.parameters
     }
 
     /// Runs (or, with `resume`, continues) the training. `evaluate` scores a checkpoint's model folder (higher is
@@ -261,7 +273,7 @@ public final class TrainingRun {
                     progress: (TrainingProgress) -> Void = { _ in }) throws -> TrainingSummary {
         let store = CheckpointStore(folder: output, layout: layout)
         try store.prepare()
-        let optimizer = AdamW(parameters: trainable.parameters,
+        let optimizer = AdamW(parameters: updatedParameters,
                               settings: AdamWSettings(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay))
         var start = 0
         var evaluations: [(step: Int, score: Double)] = []
@@ -269,10 +281,12 @@ public final class TrainingRun {
             guard let latest = try store.latest() else {
                 throw TrainingError(.checkpoint, "--resume: no checkpoint in \(output)")
             }
-            let state = try store.load(latest, into: trainable, optimizer: optimizer)
-            guard state.configuration == configuration else {
-                throw TrainingError(.configurationChanged, "--resume: \(latest) was trained with another configuration (\(Self.difference(state.configuration, configuration))); use a new --out")
+            // The configuration first: another one may not even have the same tensors to load.
+            let recorded = try store.state(of: latest)
+            guard recorded.configuration == configuration else {
+                throw TrainingError(.configurationChanged, "--resume: \(latest) was trained with another configuration (\(Self.difference(recorded.configuration, configuration))); use a new --out")
             }
+            let state = try store.load(latest, into: trainable, optimizer: optimizer)
             start = state.step
             evaluations = state.evaluations
         } else if try store.latest() != nil {
@@ -295,7 +309,7 @@ public final class TrainingRun {
             } catch let error as TrainingError where error.code == .diverged {
                 throw TrainingError(.diverged, "step \(step + 1): \(error.message); the last good checkpoint is kept in \(output)")
             }
-            let norm = GradientClipping.clip(trainable.parameters, maxNorm: configuration.maxGradNorm)
+            let norm = GradientClipping.clip(optimizer.parameters, maxNorm: configuration.maxGradNorm)
             guard norm.isFinite else {
                 throw TrainingError(.diverged, "step \(step + 1): the gradient norm is \(norm) (not finite); the last good checkpoint is kept in \(output)")
             }

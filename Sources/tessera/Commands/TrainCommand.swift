@@ -92,6 +92,8 @@ struct TrainCommand: ParsableCommand {
     var resume = false
     @Option(name: .long, help: "Worker threads.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(name: .long, help: "Train the heads only (token head, AligneR's salience heads, Dense heads); the encoder's weights stay as they are and it runs forward only.")
+    var freezeEncoder = false
     @Flag(name: .long, help: "Activation checkpointing: keep each layer's input only and run the layer again in the backward pass (less memory, a little more time, same results).")
     var recompute = false
     @Flag(name: .long, help: "Print a JSON summary on stdout.")
@@ -142,6 +144,7 @@ struct TrainCommand: ParsableCommand {
             c.negatives = negatives
             c.format = format
             c.checkpointEvery = checkpointEvery
+            c.freezeEncoder = freezeEncoder ? true : nil
             return c
         }
     }
