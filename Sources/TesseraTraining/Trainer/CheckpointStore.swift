@@ -166,9 +166,8 @@ struct CheckpointStore {
         }
     }
 
-    /// Restores weights and optimiser state from `checkpoint`.
-    func load(_ checkpoint: String, into model: TrainableBert, optimizer: AdamW) throws -> CheckpointState {
-        let state = try state(of: checkpoint)
+    /// Restores weights and optimiser state from `checkpoint`, whose recorded state (``state(of:)``) is `state`.
+    func load(_ checkpoint: String, state: CheckpointState, into model: TrainableBert, optimizer: AdamW) throws {
         let weights = try SafeTensorsFile(path: checkpoint + "/model.safetensors")
         let moments = try SafeTensorsFile(path: checkpoint + "/optimizer.safetensors")
         func copy(_ file: SafeTensorsFile, _ name: String, into target: UnsafeMutablePointer<Float>, shape: [Int]) throws {
@@ -195,7 +194,6 @@ struct CheckpointStore {
             throw TrainingError(.checkpoint, "\(checkpoint): optimizer step does not match \(Self.stateFile)")
         }
         optimizer.restore(step: step)
-        return state
     }
 
     /// Where a parameter of a module (a `Dense` head) is stored: its module folder and its name in that folder's

@@ -282,11 +282,11 @@ public final class TrainingRun {
                 throw TrainingError(.checkpoint, "--resume: no checkpoint in \(output)")
             }
             // The configuration first: another one may not even have the same tensors to load.
-            let recorded = try store.state(of: latest)
-            guard recorded.configuration == configuration else {
-                throw TrainingError(.configurationChanged, "--resume: \(latest) was trained with another configuration (\(Self.difference(recorded.configuration, configuration))); use a new --out")
+            let state = try store.state(of: latest)
+            guard state.configuration == configuration else {
+                throw TrainingError(.configurationChanged, "--resume: \(latest) was trained with another configuration (\(Self.difference(state.configuration, configuration))); use a new --out")
             }
-            let state = try store.load(latest, into: trainable, optimizer: optimizer)
+            try store.load(latest, state: state, into: trainable, optimizer: optimizer)
             start = state.step
             evaluations = state.evaluations
         } else if try store.latest() != nil {
