@@ -102,4 +102,24 @@ import TesseraTestSupport
         pooled.headInit = "pca"
         #expect(throws: TrainingError.self) { try pooled.validate() }
     }
+
+    /// The ridge fit recovers an exact linear relation (no ridge), keeps its bias out of the penalty, reports R², and
+    /// refuses too few rows.
+    @Test func salienceRegressionRecoversALinearRelation() throws {
+        var rng = SplitMix64(seed: 7)
+        let width = 6, count = 200
+        let w: [Double] = [0.5, -1.25, 2, 0, 0.75, -0.3], b = 3.5
+        var rows: [Float] = [], targets: [Double] = []
+        for _ in 0..<count {
+            let x = (0..<width).map { _ in Float(Double(rng.next() >> 11) * 0x1p-53 * 2 - 1) }
+            rows += x
+            targets.append(zip(w, x).reduce(b) { $0 + $1.0 * Double($1.1) })
+        }
+        let exact = try rows.withUnsafeBufferPointer { try SalienceRegression(rows: $0, width: width, targets: targets, ridge: 0) }
+        for j in 0..<width { #expect(abs(Double(exact.weight[j]) - w[j]) < 1e-5, "weight \(j): \(exact.weight[j])") }
+        #expect(abs(Double(exact.bias) - b) < 1e-5 && exact.explained > 0.999_999)
+        let ridged = try rows.withUnsafeBufferPointer { try SalienceRegression(rows: $0, width: width, targets: targets, ridge: 0.5) }
+        #expect(ridged.explained < exact.explained && ridged.explained > 0.5)
+        #expect(throws: TrainingError.self) { try rows.withUnsafeBufferPointer { try SalienceRegression(rows: UnsafeBufferPointer(rebasing: $0[0..<(width * width)]), width: width, targets: Array(targets.prefix(width))) } }
+    }
 }

@@ -4,7 +4,7 @@ import TesseraIO
 import TesseraKernels
 import TesseraModels
 import TesseraTestSupport
-import TesseraTraining
+@testable import TesseraTraining
 
 /// A model trained with a multi-vector loss gets a token head, written in PyLate's layout, that every token path of
 /// Tessera then uses.
@@ -232,6 +232,88 @@ import TesseraTraining
             _ = try TrainingRun(model: TrainingCase.tinyModel(), data: TrainedFolderTests.fixtures + "/tiny_train.jsonl",
                                 output: TestFolder.path("tessera-frozen"), configuration: pooled, threads: 1)
         }
+    }
+
+    /// `--salience-init idf`: new salience heads fitted to each token's IDF over the training documents, so the start ranks
+    /// document tokens as the IDF proxy does; with `--freeze-encoder --freeze-token-head` training then moves the salience
+    /// heads alone.
+    @Test func anIdfStartRanksTokensByIdfAndSalienceOnlyTrainingKeepsEverythingElse() throws {
+        var c = Self.configuration("aligner")
+        c.kTrain = nil
+        c.epsilon = 0.05
+        c.salienceInit = "idf"
+        c.freezeEncoder = true
+        c.freezeTokenHead = true
+        var start = c
+        start.learningRate = 0
+        start.steps = 1
+        let initial = TestFolder.path("tessera-idf")
+        _ = try Self.train(start, out: initial)
+        // The start: document-head scores against the IDF they were fitted to, on the training documents.
+        let model = try EmbeddingModel(folder: initial)
+        let heads = try #require(model.salienceHeads)
+        var texts: [String] = [], seen = Set<String>()
+        for line in try String(contentsOfFile: TrainedFolderTests.fixtures + "/tiny_train.jsonl", encoding: .utf8).split(separator: "\n") {
+            let example = try #require(try JSONValue.parse(Array(line.utf8)).objectValue)
+            for value in [example["positive"]] + (example["negatives"]?.arrayValue ?? []).map(Optional.some) {
+                if let text = value?.stringValue, seen.insert(text).inserted { texts.append(text) }
+            }
+        }
+        let inputs = try texts.map { try model.tokenize($0, maxLength: c.maxLength) }
+        let idf = TrainingRun.inverseDocumentFrequency(inputs.map(\.ids), vocabularySize: model.encoder.config.vocabSize)
+        let pairs = LockedPairs()
+        try model.run(inputs, options: EmbedOptions(batchSize: 8, threads: 1)) { index, x, rows in
+            let w = heads.documentWeight, hidden = heads.inputs
+            let scored = (0..<rows).map { r -> (score: Double, idf: Double) in
+                var s = Double(heads.documentBias)
+                for j in 0..<hidden { s += Double(w[j]) * Double(x[r * hidden + j]) }
+                return (s, idf[Int(inputs[index].ids[r])])
+            }
+            pairs.append(scored)
+        }
+        let all = pairs.all
+        #expect(all.count > heads.inputs)
+        let correlation = Self.pearson(all.map(\.score), all.map(\.idf))
+        #expect(correlation > 0.8, "the IDF fit correlates \(correlation) with IDF")
+
+        // Salience-only training: the encoder and the token head come out as they started, the salience heads do not.
+        let out = TestFolder.path("tessera-idf")
+        let summary = try Self.train(c, out: out)
+        #expect(summary.losses.allSatisfy { $0.isFinite })
+        for file in ["model.safetensors", "1_Dense/model.safetensors"] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: out + "/" + file)) == Data(contentsOf: URL(fileURLWithPath: initial + "/" + file)), "\(file) changed")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out + "/2_Salience/model.safetensors"))
+                != Data(contentsOf: URL(fileURLWithPath: initial + "/2_Salience/model.safetensors")), "the salience heads were not trained")
+        let optimizer = try SafeTensorsFile(path: out + "/checkpoint-6/optimizer.safetensors")
+        #expect(optimizer.tensors.keys.allSatisfy { $0.contains("2_Salience/") }, "\(optimizer.tensors.keys.sorted())")
+
+        // Refused: an IDF start for heads the model has, or for a loss without them; a run with nothing left to train.
+        expectTrainingError("has salience heads already") {
+            _ = try TrainingRun(model: out, data: TrainedFolderTests.fixtures + "/tiny_train.jsonl", output: TestFolder.path("tessera-idf"),
+                                configuration: c, threads: 1)
+        }
+        var xtr = Self.configuration("xtr")
+        xtr.salienceInit = "idf"
+        expectTrainingError("--salience-init applies to --loss aligner") { try xtr.validate() }
+        xtr.salienceInit = nil
+        xtr.freezeEncoder = true
+        xtr.freezeTokenHead = true
+        expectTrainingError("nothing to train") { _ = try Self.train(xtr, out: TestFolder.path("tessera-idf")) }
+    }
+
+    final class LockedPairs: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [(score: Double, idf: Double)] = []
+        func append(_ more: [(score: Double, idf: Double)]) { lock.withLock { values += more } }
+        var all: [(score: Double, idf: Double)] { lock.withLock { values } }
+    }
+
+    static func pearson(_ a: [Double], _ b: [Double]) -> Double {
+        let n = Double(a.count), ma = a.reduce(0, +) / n, mb = b.reduce(0, +) / n
+        var ab = 0.0, aa = 0.0, bb = 0.0
+        for (x, y) in zip(a, b) { ab += (x - ma) * (y - mb); aa += (x - ma) * (x - ma); bb += (y - mb) * (y - mb) }
+        return aa > 0 && bb > 0 ? ab / (aa * bb).squareRoot() : 0
     }
 
     @Test func markersAndExpansionAreReadAndTokenVectorsNeedARole() throws {

@@ -35,6 +35,15 @@ public final class TrainableSalience: TrainableModule, @unchecked Sendable {
         documentBias = TrainableTensor(value: Matrix(shape: [1], values: [1]))
     }
 
+    /// Heads with the given weights (`--salience-init idf`: fitted by ``SalienceRegression``).
+    public init(path: String = defaultPath, query: SalienceRegression, document: SalienceRegression) {
+        self.path = path
+        queryWeight = TrainableTensor(value: Matrix(shape: [1, query.weight.count], values: query.weight))
+        documentWeight = TrainableTensor(value: Matrix(shape: [1, document.weight.count], values: document.weight))
+        queryBias = TrainableTensor(value: Matrix(shape: [1], values: [query.bias]))
+        documentBias = TrainableTensor(value: Matrix(shape: [1], values: [document.bias]))
+    }
+
     /// Trainable copies of loaded heads.
     public init(_ heads: SalienceHeads) {
         path = heads.path

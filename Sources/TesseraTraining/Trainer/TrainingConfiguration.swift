@@ -29,6 +29,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// How a new token head starts: nil or `random` (uniform ±1/√in, as PyLate), `pca` (the principal directions of
     /// the encoder's normalised token states on the training texts: the zero-shot geometry, exactly at full width).
     public var headInit: String?
+    /// How AligneR's new salience heads start: nil or `random` (small random weights, bias 1: every token equally
+    /// salient), `idf` (fitted by ridge regression to the inverse document frequency of each token over the training
+    /// documents: the ranking of the IDF proxy, ``SalienceRegression``).
+    public var salienceInit: String?
     /// Matryoshka widths (empty: the model's full width only).
     public var matryoshkaDimensions: [Int] = []
     /// One weight per Matryoshka width (empty: 1 each).
@@ -66,6 +70,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Train the heads only (token head, salience heads, `Dense` heads) and keep the encoder's weights as they are
     /// (nil: false). The checkpoint still holds the whole model.
     public var freezeEncoder: Bool?
+    /// Keep the token head's weights as they are (nil: false): with ``freezeEncoder``, an AligneR run then trains its
+    /// salience heads alone.
+    public var freezeTokenHead: Bool?
     /// Steps between checkpoints (nil: once per epoch).
     public var checkpointEvery: Int?
     /// The source model folder's fingerprint.
@@ -90,6 +97,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// The values ``headInit`` takes.
     public static let headInits = ["random", "pca"]
+    /// The values ``salienceInit`` takes.
+    public static let salienceInits = ["random", "idf"]
     /// The default of ``kTrain``.
     public static let defaultKTrain = 128
     /// The default of ``tokenDimension``.
@@ -161,6 +170,15 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
                 throw TrainingError(.invalidArgument, "unknown --head-init \(h) (\(Self.headInits.joined(separator: " or ")))")
             }
             guard isMultiVector else { throw TrainingError(.invalidArgument, "--head-init applies to a new token head (colbert, xtr, aligner)") }
+        }
+        if let h = salienceInit {
+            guard Self.salienceInits.contains(h) else {
+                throw TrainingError(.invalidArgument, "unknown --salience-init \(h) (\(Self.salienceInits.joined(separator: " or ")))")
+            }
+            guard loss == "aligner" else { throw TrainingError(.invalidArgument, "--salience-init applies to --loss aligner") }
+        }
+        if freezeTokenHead == true && !isMultiVector {
+            throw TrainingError(.invalidArgument, "--freeze-token-head applies to token losses (colbert, xtr, aligner)")
         }
         if isMultiVector && !matryoshkaDimensions.isEmpty {
             throw TrainingError(.invalidArgument, "--mrl-dims applies to pooled losses (mnrl, gecko), not to \(loss)")

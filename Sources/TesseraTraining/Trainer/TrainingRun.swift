@@ -101,8 +101,16 @@ public final class TrainingRun {
                 (configuration.alphaQuery, configuration.alphaDocument, configuration.epsilon, configuration.gateIterations) =
                     (s.alphaQuery, s.alphaDocument, s.epsilon, s.iterations)
                 configuration.alignK = configuration.alignK ?? 1
-                salience = model.salienceHeads.map(TrainableSalience.init)
-                    ?? TrainableSalience(inputs: config.hiddenSize, seed: configuration.seed ^ 0x7361_6C69_656E_6365)
+                if let trained = model.salienceHeads {
+                    if configuration.salienceInit != nil {
+                        throw TrainingError(.invalidArgument, "\(modelFolder) has salience heads already; --salience-init applies to new ones")
+                    }
+                    salience = TrainableSalience(trained)
+                } else if configuration.salienceInit == "idf" {
+                    salience = try Self.idfSalience(model: model, examples: examples, configuration: configuration, threads: threads)
+                } else {
+                    salience = TrainableSalience(inputs: config.hiddenSize, seed: configuration.seed ^ 0x7361_6C69_656E_6365)
+                }
             }
             var files: CheckpointStore.Layout
             if model.tokenHeads.isEmpty {
@@ -187,6 +195,9 @@ public final class TrainingRun {
         self.configuration = configuration
         stepsPerEpoch = max(1, examples.count / configuration.batchSize + (examples.count % configuration.batchSize >= 2 ? 1 : 0))
         totalSteps = configuration.steps ?? configuration.epochs * stepsPerEpoch
+        if updatedParameters.isEmpty {
+            throw TrainingError(.invalidArgument, "--freeze-encoder and --freeze-token-head leave nothing to train (only an aligner model has salience heads besides)")
+        }
     }
 
     /// Texts whose token states start a `--head-init pca` head: the positives, then the queries, of the first examples,
@@ -264,7 +275,15 @@ public final class TrainingRun {
 
     /// What the optimiser updates and clipping measures: every parameter, or with a frozen encoder the heads' only.
     var updatedParameters: [Parameter] {
-        configuration.freezeEncoder == true ? trainable.modules.flatMap(\.parameters) : trainable.parameters
+        var modules = trainable.modules
+        if configuration.freezeTokenHead == true {
+            let frozen = Set(trainable.tokenHeads.map(\.path))
+            modules.removeAll { frozen.contains($0.path) }
+        }
+        if configuration.freezeEncoder == true { return modules.flatMap(\.parameters) }
+        guard configuration.freezeTokenHead == true else { return trainable.parameters }
+        let kept = Set(trainable.tokenHeads.flatMap(\.parameters).map(\.name))
+        return trainable.parameters.filter { !kept.contains($0.name) }
     }
 
     /// Runs (or, with `resume`, continues) the training. `evaluate` scores a checkpoint's model folder (higher is

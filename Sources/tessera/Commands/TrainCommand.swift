@@ -38,6 +38,8 @@ struct TrainCommand: ParsableCommand {
     var dim: Int?
     @Option(name: .long, help: "colbert / xtr: how a new token head starts: random (PyLate's, the default) or pca (the principal directions of the encoder's token states on the training texts).")
     var headInit: HeadInitArgument?
+    @Option(name: .long, help: "aligner: how new salience heads start: random (every token equally salient, the default) or idf (fitted by ridge regression to each token's inverse document frequency over the training documents).")
+    var salienceInit: SalienceInitArgument?
     @Option(name: .long, help: "xtr: document tokens of the batch each query token retrieves (k_train, default 128).")
     var kTrain: Int?
     @Option(name: .long, help: "aligner: document tokens each query token aligns to in each document (top-k, default 1).")
@@ -94,6 +96,8 @@ struct TrainCommand: ParsableCommand {
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(name: .long, help: "Train the heads only (token head, AligneR's salience heads, Dense heads); the encoder's weights stay as they are and it runs forward only.")
     var freezeEncoder = false
+    @Flag(name: .long, help: "colbert / xtr / aligner: keep the token head's weights as they are (with --freeze-encoder an aligner run trains its salience heads alone).")
+    var freezeTokenHead = false
     @Flag(name: .long, help: "Activation checkpointing: keep each layer's input only and run the layer again in the backward pass (less memory, a little more time, same results).")
     var recompute = false
     @Flag(name: .long, help: "Print a JSON summary on stdout.")
@@ -125,6 +129,7 @@ struct TrainCommand: ParsableCommand {
             c.kTrain = kTrain
             c.tokenDimension = dim
             c.headInit = headInit?.rawValue
+            c.salienceInit = salienceInit?.rawValue
             (c.alignK, c.alphaQuery, c.alphaDocument, c.epsilon, c.gateIterations) = (alignK, alphaQuery, alphaDocument, epsilon, gateIterations)
             c.matryoshkaDimensions = try parseList(mrlDims, Int.init, "--mrl-dims")
             c.matryoshkaWeights = try parseList(mrlWeights, Double.init, "--mrl-weights")
@@ -145,6 +150,7 @@ struct TrainCommand: ParsableCommand {
             c.format = format
             c.checkpointEvery = checkpointEvery
             c.freezeEncoder = freezeEncoder ? true : nil
+            c.freezeTokenHead = freezeTokenHead ? true : nil
             return c
         }
     }

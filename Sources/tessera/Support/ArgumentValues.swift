@@ -48,3 +48,11 @@ enum HeadInitArgument: String, CaseIterable, ExpressibleByArgument {
     /// The principal directions of the encoder's token states on the training texts.
     case pca
 }
+
+/// `tessera train --salience-init`: how AligneR's new salience heads start.
+enum SalienceInitArgument: String, CaseIterable, ExpressibleByArgument {
+    /// Small random weights and bias 1: every token starts equally salient.
+    case random
+    /// Fitted to each token's inverse document frequency over the training documents (the IDF proxy's ranking).
+    case idf
+}
