@@ -61,6 +61,13 @@ public struct SalienceGate: Sendable, Equatable {
 
     /// The gradient with respect to `r` of a loss whose gradient with respect to the gates is `dGates`.
     public func backward(_ solution: Solution, gradient dGates: [Double]) -> [Double] {
+        backward(solution, logGradient: (0..<solution.gates.count).map { dGates[$0] * solution.gates[$0] })
+    }
+
+    /// The gradient with respect to `r` of a loss whose gradient with respect to `ln λ` is `dLogGates` (`λᵢ · ∂L/∂λᵢ`).
+    /// A caller that has this product directly passes it here: a gate far below the budget's threshold underflows to 0 or a
+    /// subnormal, where `∂L/∂λ` alone can overflow although the product is small.
+    public func backward(_ solution: Solution, logGradient dLogGates: [Double]) -> [Double] {
         let n = solution.gates.count
         var dr = [Double](repeating: 0, count: n)
         guard n > 0 else { return dr }
@@ -69,7 +76,7 @@ public struct SalienceGate: Sendable, Equatable {
         var db = [Double](repeating: 0, count: n)
         var da = 0.0
         for i in 0..<n {
-            let g = dGates[i] * solution.gates[i] / e
+            let g = dLogGates[i] / e
             dr[i] += g
             db[i] += g
             da += g

@@ -153,7 +153,9 @@ public struct MultiVectorLoss: Sendable, Equatable {
         }
         var total = 0.0
         var gradientP: [(row: Int, column: Int, value: Double)] = []
-        var du = [Double](repeating: 0, count: offsets[rows])
+        // ∂L/∂ln u of every token (u · ∂L/∂u): each pair contributes its share w/Z of the document's weight, which stays
+        // bounded where u itself underflows (a gate far below its budget's threshold at small ε).
+        var dLogU = [Double](repeating: 0, count: offsets[rows])
         let base = offsets[b]
         for i in 0..<b {
             var logits = [Double](repeating: 0, count: documents)
@@ -184,21 +186,21 @@ public struct MultiVectorLoss: Sendable, Equatable {
                 let den = sums[c].denominator, sim = sums[c].numerator / den
                 for (a, j) in pairs[c] {
                     let s = Double(p[a * documentTokens + j])
-                    gradientP.append((a, j, g * u[a] * u[base + j] / den))
-                    du[a] += g * u[base + j] * (s - sim) / den
-                    du[base + j] += g * u[a] * (s - sim) / den
+                    let share = u[a] * u[base + j] / den
+                    gradientP.append((a, j, g * share))
+                    dLogU[a] += g * share * (s - sim)
+                    dLogU[base + j] += g * share * (s - sim)
                 }
             }
         }
-        // Back through u = λ · ReLU(s) and the gates.
+        // Back through u = λ · ReLU(s) and the gates: ∂L/∂ln λ = ∂L/∂ln u, and the direct path ∂L/∂s = λ · ∂L/∂u = (∂L/∂ln u) / s.
         var ds = [Float](repeating: 0, count: offsets[rows])
         for row in 0..<rows {
             let range = offsets[row]..<offsets[row + 1]
             let solution = solutions[row]
-            let dGates = range.enumerated().map { t, x in du[x] * relu[row][t] }
-            let viaGates = gate.backward(solution, gradient: dGates)
+            let viaGates = gate.backward(solution, logGradient: range.map { dLogU[$0] })
             for (t, x) in range.enumerated() where saliences[x] > 0 {
-                ds[x] = Float(du[x] * solution.gates[t] + viaGates[t])
+                ds[x] = Float(dLogU[x] / relu[row][t] + viaGates[t])
             }
         }
         return (total / Double(b), Self.vectorGradient(gradientP, vectors: vectors, offsets: offsets, width: d, queries: b), ds)
