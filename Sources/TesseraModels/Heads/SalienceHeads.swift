@@ -46,8 +46,8 @@ public struct SalienceHeads: Sendable {
         }
         let aq = o["alpha_query"]?.doubleValue ?? 0.5, ad = o["alpha_document"]?.doubleValue ?? 0.4
         let epsilon = o["epsilon"]?.doubleValue ?? 0.002, iterations = o["iterations"]?.intValue ?? 20
-        guard aq > 0, aq <= 1, ad > 0, ad <= 1, epsilon > 0, iterations >= 1 else {
-            throw ModelError(.invalidConfig, "\(configPath): alpha_query and alpha_document must be in (0, 1], epsilon positive, iterations ≥ 1")
+        guard aq > 0, aq <= 1, ad > 0, ad <= 1, epsilon > 0, iterations >= 0 else {
+            throw ModelError(.invalidConfig, "\(configPath): alpha_query and alpha_document must be in (0, 1], epsilon positive, iterations ≥ 0 (0: the exact gate)")
         }
         let file = try SafeTensorsFile(path: base + "/model.safetensors")
         func tensor(_ name: String, _ shape: [Int]) throws(ModelError) -> FloatTensor {

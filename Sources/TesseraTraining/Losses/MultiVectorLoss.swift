@@ -53,8 +53,8 @@ public struct MultiVectorLoss: Sendable, Equatable {
         guard temperature > 0, temperature.isFinite else { throw TrainingError(.invalidArgument, "the temperature must be positive") }
         if case .xtr(let k) = score, k < 1 { throw TrainingError(.invalidArgument, "--k-train must be at least 1") }
         if case .aligner(let k, let aq, let ad, let gate) = score {
-            guard k >= 1, aq > 0, aq <= 1, ad > 0, ad <= 1, gate.epsilon > 0, gate.iterations >= 1 else {
-                throw TrainingError(.invalidArgument, "aligner: k ≥ 1, α_q and α_d in (0, 1], ε > 0 and at least one iteration")
+            guard k >= 1, aq > 0, aq <= 1, ad > 0, ad <= 1, gate.epsilon > 0, gate.iterations >= 0 else {
+                throw TrainingError(.invalidArgument, "aligner: k ≥ 1, α_q and α_d in (0, 1], ε > 0 and iterations ≥ 0 (0: the exact gate)")
             }
             guard saliences.count == offsets[rows] else {
                 throw TrainingError(.invalidArgument, "aligner needs one salience score per token (\(saliences.count) for \(offsets[rows]))")

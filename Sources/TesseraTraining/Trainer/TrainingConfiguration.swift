@@ -164,7 +164,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
             if let alpha, !(alpha > 0 && alpha <= 1) { throw TrainingError(.invalidArgument, "\(name) must be in (0, 1]") }
         }
         if let e = epsilon, !(e > 0 && e.isFinite) { throw TrainingError(.invalidArgument, "--epsilon must be positive") }
-        if let n = gateIterations, n < 1 { throw TrainingError(.invalidArgument, "--gate-iterations must be at least 1") }
+        if let n = gateIterations, n < 0 { throw TrainingError(.invalidArgument, "--gate-iterations must be ≥ 0 (0: the exact gate)") }
         if let h = headInit {
             guard Self.headInits.contains(h) else {
                 throw TrainingError(.invalidArgument, "unknown --head-init \(h) (\(Self.headInits.joined(separator: " or ")))")

@@ -50,7 +50,7 @@ struct TrainCommand: ParsableCommand {
     var alphaDocument: Double?
     @Option(name: .long, help: "aligner: entropy weight ε of the salience gate (default 0.002).")
     var epsilon: Double?
-    @Option(name: .long, help: "aligner: iterations of the salience gate's solver (default 20).")
+    @Option(name: .long, help: "aligner: iterations of the salience gate's solver (default 20, as the paper); 0 solves the gate exactly (the iterations' fixed point; needed when the salience scores spread far more than epsilon).")
     var gateIterations: Int?
     @Option(name: .long, help: "MNRL's cosine scale.")
     var scale: Double = 20
