@@ -260,7 +260,7 @@ import TesseraTestSupport
             }
         }
         let inputs = try texts.map { try model.tokenize($0, maxLength: c.maxLength) }
-        let idf = TrainingRun.inverseDocumentFrequency(inputs.map(\.ids), vocabularySize: model.encoder.config.vocabSize)
+        let idf = InverseDocumentFrequency.table(documents: inputs.map(\.ids), vocabularySize: model.encoder.config.vocabSize)
         let pairs = LockedPairs()
         try model.run(inputs, options: EmbedOptions(batchSize: 8, threads: 1)) { index, x, rows in
             let w = heads.documentWeight, hidden = heads.inputs

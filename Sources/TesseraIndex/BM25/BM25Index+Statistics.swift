@@ -70,7 +70,7 @@ extension BM25Index {
             let freqs = postingFrequencies.buffer, lengths = documentLengths.buffer
             for (term, count) in termCounts {
                 let df = Double(statistics.documentFrequencies[vocabulary[term]] ?? documentFrequency(ofTerm: term))
-                let idf = log(1 + (total - df + 0.5) / (df + 0.5))
+                let idf = InverseDocumentFrequency.value(documentFrequency: df, documentCount: total)
                 let weight = Float(idf * k1Plus1 * Double(count))
                 for p in Int(offsets[term])..<Int(offsets[term + 1]) {
                     let d = Int(docs[p])

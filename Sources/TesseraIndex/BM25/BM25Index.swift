@@ -1,5 +1,6 @@
 import Foundation
 import TesseraIO
+import TesseraKernels
 
 /// BM25 parameters.
 public struct BM25Parameters: Sendable, Equatable {
@@ -104,8 +105,7 @@ public final class BM25Index: Sendable {
 
     /// idf of a term with document frequency `df`.
     public func inverseDocumentFrequency(documentFrequency df: Int) -> Double {
-        let n = Double(documentCount), d = Double(df)
-        return log(1 + (n - d + 0.5) / (d + 0.5))
+        InverseDocumentFrequency.value(documentFrequency: Double(df), documentCount: Double(documentCount))
     }
 }
 

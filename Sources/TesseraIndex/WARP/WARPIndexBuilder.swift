@@ -181,17 +181,9 @@ public final class WARPIndexBuilder {
         // 1. IDF saliences and pruning (top β of each document's tokens by salience).
         progress?("saliences")
         let vocabulary = Int((tokenIds.max() ?? 0)) + 1
-        var df = [Int32](repeating: 0, count: vocabulary)
-        var lastSeen = [Int32](repeating: -1, count: vocabulary)
-        for doc in 0..<documents {
-            for r in documentOffsets[doc]..<documentOffsets[doc + 1] {
-                let t = Int(tokenIds[r])
-                guard t >= 0 else { continue }
-                if lastSeen[t] != Int32(doc) { lastSeen[t] = Int32(doc); df[t] += 1 }
-            }
+        let idf = tokenIds.withUnsafeBufferPointer {
+            InverseDocumentFrequency.table(tokenIds: $0, documentOffsets: documentOffsets, vocabularySize: vocabulary).map(Float.init)
         }
-        let n = Double(documents)
-        let idf = df.map { Float(log(1 + (n - Double($0) + 0.5) / (Double($0) + 0.5))) }
         let learned = learnedSaliences
         func salience(_ r: Int) -> Float {
             if let learned { return learned[r] }

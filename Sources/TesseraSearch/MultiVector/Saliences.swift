@@ -1,4 +1,5 @@
 import Foundation
+import TesseraKernels
 
 /// Unary token saliences u (PAPERS.md §3): how much a token may take part in an alignment.
 ///
@@ -18,19 +19,15 @@ public struct InverseDocumentFrequencySalience: TokenSalience {
 
     /// Counts document frequencies of vocabulary ids in `corpus` (needs its token ids).
     public init(corpus: TokenCorpus, vocabularySize: Int) {
-        var df = [Int32](repeating: 0, count: vocabularySize)
-        var lastSeen = [Int32](repeating: -1, count: vocabularySize)
-        if let ids = corpus.tokenIds {
-            for d in 0..<corpus.documentCount {
-                for r in corpus.documentOffsets[d]..<corpus.documentOffsets[d + 1] {
-                    let t = Int(ids[r])
-                    guard t >= 0 && t < vocabularySize else { continue }
-                    if lastSeen[t] != Int32(d) { lastSeen[t] = Int32(d); df[t] += 1 }
-                }
-            }
+        let offsets = corpus.documentOffsets
+        guard let ids = corpus.tokenIds else {
+            // No token ids: every id unseen, as a table over `documentCount` documents that hold none of them.
+            let none = InverseDocumentFrequency.value(documentFrequency: 0, documentCount: Double(corpus.documentCount))
+            idf = [Float](repeating: Float(none), count: vocabularySize)
+            return
         }
-        let n = Double(corpus.documentCount)
-        idf = df.map { Float(log(1 + (n - Double($0) + 0.5) / (Double($0) + 0.5))) }
+        idf = InverseDocumentFrequency.table(tokenIds: UnsafeBufferPointer(start: ids, count: offsets.last ?? 0),
+                                             documentOffsets: offsets, vocabularySize: vocabularySize).map(Float.init)
     }
 
     /// Makes the table from explicit values.

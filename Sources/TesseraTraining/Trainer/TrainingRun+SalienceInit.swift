@@ -7,21 +7,6 @@ extension TrainingRun {
     /// query head), in file order.
     static let salienceTokenBudget = 100_000
 
-    /// The inverse document frequency of every vocabulary id over `documents` (token id lists, one per document), as
-    /// the index's IDF proxy counts it: idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5)); ids never seen get the largest.
-    static func inverseDocumentFrequency(_ documents: [[Int32]], vocabularySize: Int) -> [Double] {
-        var df = [Int](repeating: 0, count: vocabularySize)
-        var lastSeen = [Int](repeating: -1, count: vocabularySize)
-        for (d, ids) in documents.enumerated() {
-            for id in ids where id >= 0 && Int(id) < vocabularySize && lastSeen[Int(id)] != d {
-                lastSeen[Int(id)] = d
-                df[Int(id)] += 1
-            }
-        }
-        let n = Double(documents.count)
-        return df.map { log(1 + (n - Double($0) + 0.5) / (Double($0) + 0.5)) }
-    }
-
     /// `--salience-init idf`: new salience heads fitted by ridge regression (``SalienceRegression``) of each token's
     /// IDF over the training documents (every distinct positive and negative) on its encoder state; the document head on
     /// document tokens, the query head on query tokens, each up to ``salienceTokenBudget`` rows.
@@ -37,7 +22,7 @@ extension TrainingRun {
                 if seen.insert(text).inserted { documents.append(try model.tokenize(text, maxLength: limits.document)) }
             }
         }
-        let idf = inverseDocumentFrequency(documents.map(\.ids), vocabularySize: config.vocabSize)
+        let idf = InverseDocumentFrequency.table(documents: documents.map(\.ids), vocabularySize: config.vocabSize)
         var queries: [EncoderInput] = []
         seen.removeAll()
         for example in examples {
