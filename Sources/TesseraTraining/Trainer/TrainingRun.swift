@@ -273,17 +273,17 @@ public final class TrainingRun {
         return settings
     }
 
-    /// What the optimiser updates and clipping measures: every parameter, or with a frozen encoder the heads' only.
+    /// What the optimiser updates and clipping measures: every parameter but the frozen ones (the encoder's with
+    /// ``TrainingConfiguration/freezeEncoder``, the token heads' with ``TrainingConfiguration/freezeTokenHead``), in
+    /// ``TrainableBert/parameters`` order.
     var updatedParameters: [Parameter] {
-        var modules = trainable.modules
-        if configuration.freezeTokenHead == true {
-            let frozen = Set(trainable.tokenHeads.map(\.path))
-            modules.removeAll { frozen.contains($0.path) }
+        var frozen = Set<String>()
+        if configuration.freezeEncoder == true {
+            let heads = Set(trainable.modules.flatMap(\.parameters).map(\.name))
+            frozen.formUnion(trainable.parameters.map(\.name).filter { !heads.contains($0) })
         }
-        if configuration.freezeEncoder == true { return modules.flatMap(\.parameters) }
-        guard configuration.freezeTokenHead == true else { return trainable.parameters }
-        let kept = Set(trainable.tokenHeads.flatMap(\.parameters).map(\.name))
-        return trainable.parameters.filter { !kept.contains($0.name) }
+        if configuration.freezeTokenHead == true { frozen.formUnion(trainable.tokenHeads.flatMap(\.parameters).map(\.name)) }
+        return trainable.parameters.filter { !frozen.contains($0.name) }
     }
 
     /// Runs (or, with `resume`, continues) the training. `evaluate` scores a checkpoint's model folder (higher is
