@@ -6,8 +6,8 @@ import TesseraModels
 import TesseraSearch
 import TesseraTraining
 
-/// `tessera mine`: add hard negatives to training lines by dense retrieval over a corpus, with the options of
-/// sentence-transformers' `mine_hard_negatives` that matter.
+/// `tessera mine`: add hard negatives to training lines by dense retrieval over a corpus (``HardNegativeMiner``), with
+/// the options of sentence-transformers' `mine_hard_negatives` that matter.
 struct MineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mine",
@@ -53,7 +53,7 @@ struct MineCommand: ParsableCommand {
     func validate() throws {
         if numNegatives < 1 { throw ValidationError("--num-negatives must be at least 1") }
         if rangeMin < 0 || rangeMax <= rangeMin { throw ValidationError("--range-max must be greater than --range-min ≥ 0") }
-        if !["top", "random"].contains(sampling) { throw ValidationError("--sampling must be top or random") }
+        if NegativeSelection.Sampling(rawValue: sampling) == nil { throw ValidationError("--sampling must be top or random") }
     }
 
     func run() throws {
@@ -84,38 +84,15 @@ struct MineCommand: ParsableCommand {
             let position = object["positive_id"]?.stringValue.flatMap { byID[$0] } ?? byText[InputFormat.plain.document(example.positive)]
             if let position { known[example.query, default: []].insert(position) }
         }
-        let options = EmbedOptions(maxLength: maxLength, threads: threads)
         printError("encoding \(texts.count) documents and \(examples.count) queries")
-        let documents = try model.embed(texts, options: options)
-        let queries = try model.embed(examples.map(\.query), options: EmbedOptions(threads: threads))
-        let positives = try model.embed(examples.map { InputFormat.plain.document($0.positive) }, options: options)
-        let d = model.dimension
-        let depth = min(texts.count, rangeMax + (known.values.map(\.count).max() ?? 0))
-        let hits = documents.withUnsafeBufferPointer { buffer in
-            DenseRetriever(vectors: buffer.baseAddress!, count: texts.count, storedDimension: d, owner: nil)
-                .search(queries: queries, queryDimension: d, topK: depth)
-        }
+        let miner = try HardNegativeMiner(model: model, documents: texts, options: EmbedOptions(maxLength: maxLength, threads: threads))
+        let selection = NegativeSelection(count: numNegatives, ranks: rangeMin..<rangeMax, margin: margin, relativeMargin: relativeMargin,
+                                          sampling: NegativeSelection.Sampling(rawValue: sampling) ?? .top, seed: seed)
+        let negatives = try miner.mine(queries: examples.map(\.query), positives: examples.map { InputFormat.plain.document($0.positive) },
+                                       excluded: examples.map { known[$0.query] ?? [] }, selection: selection)
         let file = try AtomicFile(destination: URL(fileURLWithPath: out).standardizedFileURL.path)
-        var rng = SplitMix64(seed: seed)
         var short = 0, total = 0
-        for (i, example) in examples.enumerated() {
-            let positiveScore = Double(VectorKernels.dot(queries.withUnsafeBufferPointer { $0.baseAddress! + i * d },
-                                                         positives.withUnsafeBufferPointer { $0.baseAddress! + i * d }, count: d))
-            let excluded = known[example.query] ?? []
-            let positiveText = InputFormat.plain.document(example.positive)
-            var candidates: [Int] = []
-            for (rank, hit) in hits[i].enumerated() where rank >= rangeMin && candidates.count < rangeMax - rangeMin {
-                let doc = Int(hit.document)
-                if excluded.contains(doc) || texts[doc] == positiveText { continue }
-                let score = Double(hit.score)
-                if let margin, score > positiveScore - margin { continue }
-                if let relativeMargin, score > positiveScore * (1 - relativeMargin) { continue }
-                candidates.append(doc)
-            }
-            if sampling == "random" {
-                for k in stride(from: candidates.count - 1, to: 0, by: -1) { candidates.swapAt(k, Int(rng.next() % UInt64(k + 1))) }
-            }
-            let chosen = candidates.prefix(numNegatives)
+        for (i, chosen) in negatives.enumerated() {
             if chosen.count < numNegatives { short += 1 }
             total += chosen.count
             var object = objects[i]
