@@ -185,6 +185,47 @@ import TesseraTestSupport
         #expect(throws: TrainingError.self) { try bad.validate() }
     }
 
+    /// `--freeze-layers 1`: the embeddings and layer 0 come out as they went in, layer 1 and the token head are trained, the
+    /// optimiser keeps no moments of the frozen tensors, and a count that leaves nothing to train is refused.
+    @Test func frozenLowerLayersStayAsTheyWereAndTheRestTrains() throws {
+        var c = Self.configuration("xtr")
+        c.freezeLayers = 1
+        let out = TestFolder.path("tessera-frozen-layers")
+        let summary = try Self.train(c, out: out)
+        #expect(summary.losses.allSatisfy { $0.isFinite })
+        let source = try SafeTensorsFile(path: TrainingCase.tinyModel() + "/model.safetensors")
+        let trained = try SafeTensorsFile(path: out + "/model.safetensors")
+        var kept = 0, moved = 0
+        for name in source.tensors.keys.sorted() {
+            let canonical = name.hasPrefix("bert.") ? String(name.dropFirst(5)) : name
+            guard trained.tensors[canonical] != nil, let before = try? source.floats(name) else { continue }
+            let after = try trained.floats(canonical)
+            let same = Array(UnsafeBufferPointer(start: after.pointer, count: after.count)) ==
+                Array(UnsafeBufferPointer(start: before.pointer, count: before.count))
+            if canonical.hasPrefix("embeddings.") || canonical.hasPrefix("encoder.layer.0.") {
+                #expect(same, "\(canonical) changed")
+                kept += 1
+            } else if canonical.hasPrefix("encoder.layer.1.") && canonical.hasSuffix(".weight") && !canonical.contains("LayerNorm") {
+                #expect(!same, "\(canonical) was not trained")
+                moved += 1
+            }
+        }
+        #expect(kept >= 20 && moved >= 6, "\(kept) kept, \(moved) moved")
+        let optimizer = try SafeTensorsFile(path: out + "/checkpoint-6/optimizer.safetensors")
+        #expect(!optimizer.tensors.keys.contains { $0.contains("embeddings.") || $0.contains("encoder.layer.0.") }, "moments of frozen tensors saved")
+        #expect(optimizer.tensors.keys.contains { $0.contains("encoder.layer.1.") })
+
+        var all = c
+        all.freezeLayers = 2
+        expectTrainingError("--freeze-encoder") { _ = try Self.train(all, out: TestFolder.path("tessera-frozen-layers")) }
+        var both = c
+        both.freezeEncoder = true
+        #expect(throws: TrainingError.self) { try both.validate() }
+        var none = c
+        none.freezeLayers = 0
+        #expect(throws: TrainingError.self) { try none.validate() }
+    }
+
     /// `--freeze-encoder`: the encoder's weights come out as they went in, the heads are trained, and a resumed run gives
     /// the same bits (the optimiser's moments cover the heads only).
     @Test func aFrozenEncoderRunTrainsTheHeadsOnlyAndResumes() throws {

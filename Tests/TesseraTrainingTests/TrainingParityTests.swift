@@ -203,6 +203,44 @@ import TesseraTraining
         }
     }
 
+    /// `frozenLayers`: the backward pass stops above the frozen layers. The embeddings and those layers get no gradient;
+    /// every parameter above them gets the full step's gradient bit for bit (the layers above run the same backward
+    /// first), with and without recomputation and mini-batches.
+    @Test(arguments: ["tiny_mnrl_two_negatives", "tiny_xtr_two_negatives"]) func frozenLowerLayersLeaveTheUpperGradientsAsTheyAre(_ name: String) throws {
+        let c = try TrainingCase.named(name)
+        for (recompute, miniBatch) in [(false, nil), (true, 2)] as [(Bool, Int?)] {
+            var full: [[Float]] = []
+            var loss = 0.0
+            for frozen in [0, 1] {
+                let model = try c.trainable()
+                #expect(model.config.numLayers == 2)
+                model.zeroGradients()
+                var settings = c.settings(miniBatchSize: miniBatch, dropout: 0.1)
+                settings.recompute = recompute
+                settings.frozenLayers = frozen
+                let report = try model.accumulateGradients(c.batch, settings: settings, seed: 13)
+                let gradients = model.parameters.map { Array(UnsafeBufferPointer(start: $0.gradients, count: $0.count)) }
+                if frozen == 0 {
+                    full = gradients
+                    loss = report.loss
+                    continue
+                }
+                #expect(report.loss == loss)
+                var upper = 0
+                for (i, p) in model.parameters.enumerated() {
+                    if p.name.hasPrefix("embeddings.") || p.name.hasPrefix("encoder.layer.0.") {
+                        #expect(gradients[i].allSatisfy { $0 == 0 }, "\(name) \(p.name): a frozen parameter got a gradient")
+                        #expect(full[i].contains { $0 != 0 }, "\(name) \(p.name): no gradient in the full step to compare with")
+                    } else {
+                        #expect(gradients[i] == full[i], "\(name) \(p.name): gradient differs from the full step's")
+                        if p.name.hasPrefix("encoder.layer.1.") { upper += 1 }
+                    }
+                }
+                #expect(upper == 16, "layer 1's 16 parameters compared")
+            }
+        }
+    }
+
     @Test func recomputationGivesIdenticalGradientsWithLessMemory() throws {
         let c = try TrainingCase.named("tiny_mnrl_two_negatives")
         for miniBatch in [nil, 2] as [Int?] {

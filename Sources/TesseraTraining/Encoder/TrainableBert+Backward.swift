@@ -3,8 +3,9 @@ import TesseraModels
 
 extension TrainableBert {
     /// The backward pass of ``forward(_:examples:dropout:seed:threads:)``: adds to every parameter's gradient the
-    /// gradient of a loss whose derivative with respect to the tape's output is `outputGradient` (`[T × h]`).
-    public func backward(_ tape: EncoderTape, outputGradient: UnsafePointer<Float>, threads: Int) {
+    /// gradient of a loss whose derivative with respect to the tape's output is `outputGradient` (`[T × h]`). With
+    /// `frozenLayers` > 0 it stops above that layer: the first `frozenLayers` layers and the embeddings get nothing.
+    public func backward(_ tape: EncoderTape, outputGradient: UnsafePointer<Float>, threads: Int, frozenLayers: Int = 0) {
         let h = config.hiddenSize, inter = config.intermediateSize, t = tape.total
         let dx = Matrix(shape: [t, h], pool: pool)  // gradient of the current layer's output, then of its input
         dx.pointer.update(from: outputGradient, count: t * h)
@@ -12,7 +13,8 @@ extension TrainableBert {
         let dContext = Matrix(shape: [t, h], pool: pool)
         let dInter = Matrix(shape: [t, inter], pool: pool), dQKV = Matrix(shape: [t, 3 * h], pool: pool)
         let recomputed = tape.recomputes ? Matrix(shape: [t, h], pool: pool) : nil
-        for l in stride(from: layers.count - 1, through: 0, by: -1) {
+        let lowest = min(max(frozenLayers, 0), layers.count)
+        for l in stride(from: layers.count - 1, through: lowest, by: -1) {
             let layer = layers[l], rec = tape.record(l)
             if let x = recomputed {
                 x.copy(from: tape.layerInputs[l])
@@ -42,6 +44,7 @@ extension TrainableBert {
             TrainingOps.linearBackward(dQKV.pointer, x: tape.layerInputs[l].pointer, rows: t, weight: layer.qkv, bias: layer.qkvBias,
                                        dx: dx.pointer, accumulate: true, threads: threads)
         }
+        guard lowest == 0 else { return }
         // Embeddings: dropout, LayerNorm, then scatter-add into the three tables.
         if let mask = tape.embeddingMask { multiply(dx.pointer, by: mask.pointer, count: t * h) }
         TrainingOps.layerNormBackward(dx.pointer, rows: t, cols: h, normalized: tape.embeddingNormalized.pointer,

@@ -69,7 +69,9 @@ extension TrainableBert {
                 }
             }
             if settings.freezeEncoder { return }
-            dy.withUnsafeBufferPointer { backward(tape, outputGradient: $0.baseAddress!, threads: settings.threads) }
+            dy.withUnsafeBufferPointer {
+                backward(tape, outputGradient: $0.baseAddress!, threads: settings.threads, frozenLayers: settings.frozenLayers)
+            }
         })
     }
 

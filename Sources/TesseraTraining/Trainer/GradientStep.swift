@@ -24,6 +24,9 @@ public struct GradientSettings: Sendable, Equatable {
     /// Train the heads only: the encoder runs forward (its activations are not kept for a backward pass) and its
     /// parameters get no gradient. The heads' gradients are those of an unfrozen step.
     public var freezeEncoder: Bool = false
+    /// Layers kept as they are, from the bottom: the backward pass stops above layer `frozenLayers` and neither they nor
+    /// the embeddings get a gradient (0: every layer trained). The parameters above get the gradient of a full step.
+    public var frozenLayers: Int = 0
 
     /// Makes settings.
     public init(loss: MatryoshkaLoss, pooling: PoolingMode = .mean, miniBatchSize: Int? = nil, dropout: Float = 0,
@@ -102,7 +105,7 @@ extension TrainableBert {
                     throw TrainingError(.invalidArgument, "max pooling cannot be trained (use mean or cls)")
                 }
             }
-            backward(tape, outputGradient: dStates.pointer, threads: settings.threads)
+            backward(tape, outputGradient: dStates.pointer, threads: settings.threads, frozenLayers: settings.frozenLayers)
         })
     }
 

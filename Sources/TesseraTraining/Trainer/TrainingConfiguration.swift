@@ -73,6 +73,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Keep the token head's weights as they are (nil: false): with ``freezeEncoder``, an AligneR run then trains its
     /// salience heads alone.
     public var freezeTokenHead: Bool?
+    /// Keep the embeddings and the first N transformer layers as they are and train the layers above them (and the heads)
+    /// (nil: none frozen). The backward pass stops at layer N.
+    public var freezeLayers: Int?
     /// Steps between checkpoints (nil: once per epoch).
     public var checkpointEvery: Int?
     /// The source model folder's fingerprint.
@@ -176,6 +179,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
                 throw TrainingError(.invalidArgument, "unknown --salience-init \(h) (\(Self.salienceInits.joined(separator: " or ")))")
             }
             guard loss == "aligner" else { throw TrainingError(.invalidArgument, "--salience-init applies to --loss aligner") }
+        }
+        if let n = freezeLayers {
+            guard n >= 1 else { throw TrainingError(.invalidArgument, "--freeze-layers must be at least 1") }
+            guard freezeEncoder != true else { throw TrainingError(.invalidArgument, "--freeze-layers and --freeze-encoder: choose one (--freeze-encoder freezes every layer)") }
         }
         if freezeTokenHead == true && !isMultiVector {
             throw TrainingError(.invalidArgument, "--freeze-token-head applies to token losses (colbert, xtr, aligner)")

@@ -146,6 +146,9 @@ public final class TrainingRun {
             trainable = try TrainableBert(weights: weights, heads: model.heads)
             layout = CheckpointStore.Layout()
         }
+        if let n = configuration.freezeLayers, n >= config.numLayers {
+            throw TrainingError(.invalidArgument, "--freeze-layers \(n): \(modelFolder) has \(config.numLayers) layers (to freeze them all, use --freeze-encoder)")
+        }
         if configuration.freezeEncoder == true && trainable.modules.isEmpty {
             throw TrainingError(.invalidArgument, "--freeze-encoder: \(modelFolder) has no head to train (a pooled model needs a Dense module)")
         }
@@ -270,17 +273,25 @@ public final class TrainingRun {
                                         miniBatchSize: configuration.miniBatchSize, dropout: dropout, recompute: recompute, threads: threads)
         }
         settings.freezeEncoder = configuration.freezeEncoder ?? false
+        settings.frozenLayers = configuration.freezeLayers ?? 0
         return settings
     }
 
     /// What the optimiser updates and clipping measures: every parameter but the frozen ones (the encoder's with
-    /// ``TrainingConfiguration/freezeEncoder``, the token heads' with ``TrainingConfiguration/freezeTokenHead``), in
+    /// ``TrainingConfiguration/freezeEncoder``, the embeddings' and the lowest layers' with
+    /// ``TrainingConfiguration/freezeLayers``, the token heads' with ``TrainingConfiguration/freezeTokenHead``), in
     /// ``TrainableBert/parameters`` order.
     var updatedParameters: [Parameter] {
         var frozen = Set<String>()
         if configuration.freezeEncoder == true {
             let heads = Set(trainable.modules.flatMap(\.parameters).map(\.name))
             frozen.formUnion(trainable.parameters.map(\.name).filter { !heads.contains($0) })
+        }
+        if let n = configuration.freezeLayers {
+            let layers = (0..<n).map { "encoder.layer.\($0)." }
+            frozen.formUnion(BertTensorNames.all(trainable.config).map(\.name).filter { name in
+                name.hasPrefix("embeddings.") || layers.contains { name.hasPrefix($0) }
+            })
         }
         if configuration.freezeTokenHead == true { frozen.formUnion(trainable.tokenHeads.flatMap(\.parameters).map(\.name)) }
         return trainable.parameters.filter { !frozen.contains($0.name) }

@@ -98,6 +98,8 @@ struct TrainCommand: ParsableCommand {
     var freezeEncoder = false
     @Flag(name: .long, help: "colbert / xtr / aligner: keep the token head's weights as they are (with --freeze-encoder an aligner run trains its salience heads alone).")
     var freezeTokenHead = false
+    @Option(name: .long, help: "Keep the embeddings and the lowest N transformer layers as they are and train the layers above (and the heads); the backward pass stops at layer N.")
+    var freezeLayers: Int?
     @Flag(name: .long, help: "Activation checkpointing: keep each layer's input only and run the layer again in the backward pass (less memory, a little more time, same results).")
     var recompute = false
     @Flag(name: .long, help: "Print a JSON summary on stdout.")
@@ -151,6 +153,7 @@ struct TrainCommand: ParsableCommand {
             c.checkpointEvery = checkpointEvery
             c.freezeEncoder = freezeEncoder ? true : nil
             c.freezeTokenHead = freezeTokenHead ? true : nil
+            c.freezeLayers = freezeLayers
             return c
         }
     }
