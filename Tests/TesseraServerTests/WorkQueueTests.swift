@@ -19,14 +19,23 @@ import Testing
 
     func status(_ error: any Error) -> Int? { (error as? APIError).map { Int($0.status.code) } }
 
+    /// Waits until `condition` holds, in 1 ms blocking sleeps: no libdispatch timer (`Task.sleep`) is involved, as the
+    /// queue's own deadlines involve none.
+    func waitUntil(_ condition: () -> Bool) async {
+        while !condition() {
+            usleep(1000)
+            await Task.yield()
+        }
+    }
+
     @Test func aFullQueueRefusesAndDeadlinesAnswer() async throws {
         let queue = WorkQueue(maximumRunning: 1, maximumWaiting: 1, timeout: .milliseconds(300))
         let gate = Gate()
         // One job runs (blocked), one waits, the third is refused at once.
         let running = Task { try await queue.run { gate.pass(); return 1 } }
-        while queue.load.running < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        await waitUntil { queue.load.running >= 1 }
         let waiting = Task { try await queue.run { gate.pass(); return 2 } }
-        while queue.load.waiting < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        await waitUntil { queue.load.waiting >= 1 }
         do {
             _ = try await queue.run { 3 }
             Issue.record("a full queue accepted a job")
@@ -37,7 +46,7 @@ import Testing
         }
         #expect(queue.load.running == 1 && queue.load.waiting == 0 && queue.load.timedOut == 2 && queue.load.refused == 1)
         gate.semaphore.signal()
-        while queue.load.running > 0 { try await Task.sleep(for: .milliseconds(5)) }
+        await waitUntil { queue.load.running == 0 }
         #expect(gate.ran == 1)
         // Free again: a job runs and answers its result.
         #expect(try await queue.run { 7 } == 7)
@@ -47,7 +56,7 @@ import Testing
         let queue = WorkQueue(maximumRunning: 2, maximumWaiting: 100, timeout: .seconds(60))
         let gate = Gate()
         let tasks = (0..<12).map { i in Task { try await queue.run { gate.pass(); return i } } }
-        while gate.ran < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        await waitUntil { gate.lock.withLock { gate.ran } >= 2 }
         for _ in 0..<12 { gate.semaphore.signal() }
         var sum = 0
         for task in tasks { sum += try await task.value }
