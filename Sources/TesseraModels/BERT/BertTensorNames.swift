@@ -60,9 +60,13 @@ public enum BertTensorNames {
         /// `encoder.layer.N.output.LayerNorm`.
         public let outputNorm: String
 
+        /// `encoder.layer.N.`: what every tensor name of the layer starts with.
+        public let prefix: String
+
         /// The prefixes of layer `index`.
         public init(_ index: Int) {
             let p = "encoder.layer.\(index)."
+            prefix = p
             query = p + "attention.self.query"
             key = p + "attention.self.key"
             value = p + "attention.self.value"

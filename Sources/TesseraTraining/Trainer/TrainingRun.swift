@@ -288,10 +288,10 @@ public final class TrainingRun {
             frozen.formUnion(trainable.parameters.map(\.name).filter { !heads.contains($0) })
         }
         if let n = configuration.freezeLayers {
-            let layers = (0..<n).map { "encoder.layer.\($0)." }
-            frozen.formUnion(BertTensorNames.all(trainable.config).map(\.name).filter { name in
-                name.hasPrefix("embeddings.") || layers.contains { name.hasPrefix($0) }
-            })
+            let layers = (0..<n).map { BertTensorNames.Layer($0).prefix }
+            frozen.formUnion([BertTensorNames.wordEmbeddings, BertTensorNames.positionEmbeddings, BertTensorNames.typeEmbeddings,
+                              BertTensorNames.embeddingNormWeight, BertTensorNames.embeddingNormBias])
+            frozen.formUnion(BertTensorNames.all(trainable.config).map(\.name).filter { name in layers.contains { name.hasPrefix($0) } })
         }
         if configuration.freezeTokenHead == true { frozen.formUnion(trainable.tokenHeads.flatMap(\.parameters).map(\.name)) }
         return trainable.parameters.filter { !frozen.contains($0.name) }
